@@ -1,0 +1,78 @@
+"""The versioned object model: VIFs, port profiles, networks and host info.
+
+Importing this package registers every class; each is reachable here as
+``os_vif.objects.<Name>`` and in its submodule, as in os-vif.
+"""
+
+from os_vif.objects import base, fields
+from os_vif.objects.base import ObjectListBase, VersionedObject
+from os_vif.objects.fixed_ip import FixedIP, FixedIPList
+from os_vif.objects.host_info import (
+    HostInfo,
+    HostPluginInfo,
+    HostPortProfileInfo,
+    HostVIFInfo,
+)
+from os_vif.objects.instance_info import InstanceInfo
+from os_vif.objects.network import Network
+from os_vif.objects.route import Route, RouteList
+from os_vif.objects.subnet import Subnet, SubnetList
+from os_vif.objects.vif import (
+    DatapathOffloadBase,
+    DatapathOffloadRepresentor,
+    VIFBase,
+    VIFBridge,
+    VIFDirect,
+    VIFGeneric,
+    VIFHostDevice,
+    VIFNestedDPDK,
+    VIFOpenVSwitch,
+    VIFPortProfile8021Qbg,
+    VIFPortProfile8021Qbh,
+    VIFPortProfileBase,
+    VIFPortProfileFPBridge,
+    VIFPortProfileFPOpenVSwitch,
+    VIFPortProfileFPTap,
+    VIFPortProfileK8sDPDK,
+    VIFPortProfileOpenVSwitch,
+    VIFPortProfileOVSRepresentor,
+    VIFVHostUser,
+)
+
+__all__ = [
+    "DatapathOffloadBase",
+    "DatapathOffloadRepresentor",
+    "FixedIP",
+    "FixedIPList",
+    "HostInfo",
+    "HostPluginInfo",
+    "HostPortProfileInfo",
+    "HostVIFInfo",
+    "InstanceInfo",
+    "Network",
+    "ObjectListBase",
+    "Route",
+    "RouteList",
+    "Subnet",
+    "SubnetList",
+    "VIFBase",
+    "VIFBridge",
+    "VIFDirect",
+    "VIFGeneric",
+    "VIFHostDevice",
+    "VIFNestedDPDK",
+    "VIFOpenVSwitch",
+    "VIFPortProfile8021Qbg",
+    "VIFPortProfile8021Qbh",
+    "VIFPortProfileBase",
+    "VIFPortProfileFPBridge",
+    "VIFPortProfileFPOpenVSwitch",
+    "VIFPortProfileFPTap",
+    "VIFPortProfileK8sDPDK",
+    "VIFPortProfileOVSRepresentor",
+    "VIFPortProfileOpenVSwitch",
+    "VIFVHostUser",
+    "VersionedObject",
+    "base",
+    "fields",
+]

@@ -1,0 +1,723 @@
+"""The versioned object core: declarations, registry, primitives, backlevelling.
+
+A class declares its ``VERSION``, its fields (each with the version that added
+it, see :mod:`os_vif.objects.fields`) and, when its parent has had more than
+one version, ``PARENT_VERSIONS``: which parent version each of its own
+versions builds on. From these declarations every class derives, for each
+version it has ever had, the fields it carries and the version of each child
+object, so serializing at an older version (backlevelling) needs no code per
+class.
+
+The wire form (a "primitive") is oslo.versionedobjects' as os-vif 5.x uses it::
+
+    {"versioned_object.name": "VIFBridge",
+     "versioned_object.namespace": "os_vif",
+     "versioned_object.version": "1.0",
+     "versioned_object.data": {...only the fields that are set...},
+     "versioned_object.changes": [...fields changed since the last reset...]}
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Final, Generic, Self, TypeVar, cast, overload
+
+from os_vif import exception
+from os_vif.objects.fields import (
+    KIND_OBJECT,
+    KIND_SCALAR,
+    Field,
+    FieldValueError,
+    ObjectFieldBase,
+    parse_version,
+)
+
+__all__ = [
+    "MAX_JSON_BYTES",
+    "MAX_LIST_LENGTH",
+    "MAX_NESTING",
+    "ObjectListBase",
+    "VersionedObject",
+    "obj_registry",
+]
+
+NAMESPACE: Final = "os_vif"
+KEY_NAME: Final = "versioned_object.name"
+KEY_NAMESPACE: Final = "versioned_object.namespace"
+KEY_VERSION: Final = "versioned_object.version"
+KEY_DATA: Final = "versioned_object.data"
+KEY_CHANGES: Final = "versioned_object.changes"
+
+#: Deepest nesting of objects accepted from a primitive. The deepest real
+#: tree (VIF > Network > SubnetList > Subnet > FixedIPList > FixedIP) has 6.
+MAX_NESTING: Final = 32
+#: Longest list accepted in an object-list field of a primitive.
+MAX_LIST_LENGTH: Final = 4096
+#: Largest JSON text accepted by :meth:`VersionedObject.obj_from_json`.
+MAX_JSON_BYTES: Final = 4 * 1024 * 1024
+
+Version = tuple[int, int]
+Manifest = Mapping[str, str] | None
+# One field as carried at one version of a class: name, field, the declaring
+# class's version at that point (it decides child versions), kind, and the
+# value-to-wire function (None: the value goes as it is).
+_Slot = tuple[str, Field[Any], Version, int, Callable[[Any], Any] | None]
+
+_REGISTRY: dict[str, type[VersionedObject]] = {}
+_VERSION_TEXT: dict[Version, str] = {}
+_INSTANCE_ATTRS: Final = frozenset({"_obj_changed", "_obj_version"})
+
+
+def obj_registry() -> Mapping[str, type[VersionedObject]]:
+    """Every registered object class in the ``os_vif`` namespace, by name."""
+    return dict(_REGISTRY)
+
+
+def _version_text(version: Version) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+class VersionedObject:
+    """Base of every os-vif object: typed fields, versions and a wire form.
+
+    Construct with keywords (``VIFBridge(id=..., vif_name=...)``); every
+    assignment is coerced and validated, and a bad value raises
+    :class:`~os_vif.exception.InvalidFieldValue`. ``'field' in obj`` tells
+    whether a field is set; reading an unset field returns its default, or
+    raises :class:`~os_vif.exception.FieldNotSet`. Two objects are equal when
+    they are of the same class and version and hold equal values.
+    """
+
+    # Field values live in __dict__ (so reads are plain lookups); bookkeeping
+    # lives in slots, so that __dict__ holds nothing but fields.
+    __slots__ = ("__dict__", "__weakref__", "_obj_changed", "_obj_version")
+
+    OBJ_PROJECT_NAMESPACE: ClassVar[str] = NAMESPACE
+    #: The newest version of the class.
+    VERSION: ClassVar[str] = "1.0"
+    #: For each own version, the parent class version it builds on; needed
+    #: only when the parent has had more than one version.
+    PARENT_VERSIONS: ClassVar[Mapping[str, str] | None] = None
+
+    #: All fields, own first and then inherited (os-vif's order on the wire).
+    fields: ClassVar[Mapping[str, Field[Any]]] = {}
+    _obj_layouts: ClassVar[dict[Version, tuple[_Slot, ...]]] = {}
+    _obj_ancestry: ClassVar[frozenset[str]] = frozenset({"VersionedObject"})
+    _obj_object_fields: ClassVar[tuple[str, ...]] = ()
+    _obj_is_list: ClassVar[bool] = False
+    _obj_newest: ClassVar[Version] = (1, 0)
+    #: Values the constructor sets when not given (factories, so each object
+    #: gets its own); applied on reading a primitive too, as os-vif does.
+    _obj_constructor_defaults: ClassVar[Mapping[str, Callable[[], Any]]] = {}
+
+    _obj_changed: set[str]
+    #: The version of the primitive the object was read from, when older than
+    #: VERSION: the object goes back out at that version by default.
+    _obj_version: str | None
+
+    def __init_subclass__(cls, *, register: bool = True, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = {k: v for k, v in vars(cls).items() if isinstance(v, Field)}
+        parent = next(b for b in cls.__mro__[1:] if issubclass(b, VersionedObject))
+        merged: dict[str, Field[Any]] = dict(own)
+        for name, field in parent.fields.items():
+            merged.setdefault(name, field)
+        cls.fields = merged
+        cls._obj_object_fields = tuple(name for name, f in merged.items() if f.kind == KIND_OBJECT)
+        cls._obj_ancestry = parent._obj_ancestry | {cls.__name__}
+        cls._obj_layouts = _build_layouts(cls, own, parent)
+        cls._obj_newest = max(cls._obj_layouts)
+        for version in cls._obj_layouts:
+            _VERSION_TEXT.setdefault(version, _version_text(version))
+        if register and cls.OBJ_PROJECT_NAMESPACE == NAMESPACE:
+            _REGISTRY[cls.__name__] = cls
+
+    def __init__(self, *, context: object = None, **kwargs: Any) -> None:
+        del context  # accepted for os-vif compatibility; objects carry none
+        cls = type(self)
+        values = self.__dict__
+        _set_changed(self, set(kwargs))
+        _set_version(self, None)
+        fields = cls.fields
+        for name, value in kwargs.items():
+            field = fields.get(name)
+            if field is None:
+                raise self._no_such_field(name, value)
+            try:
+                values[name] = field.coerce(value)
+            except FieldValueError:
+                values[name] = field.coerce_for(self, value)  # raises, with context
+        for name, factory in cls._obj_constructor_defaults.items():
+            if name not in values:
+                values[name] = factory()
+                self._obj_changed.add(name)
+
+    def _no_such_field(self, name: str, value: object) -> exception.InvalidFieldValue:
+        return exception.InvalidFieldValue(
+            object_name=type(self).__name__,
+            field=name,
+            value=value,
+            reason="no such field",
+        )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        field = type(self).fields.get(name)
+        if field is not None:
+            self.__dict__[name] = field.coerce_for(self, value)
+            self._obj_changed.add(name)
+        elif name in _INSTANCE_ATTRS:
+            object.__setattr__(self, name, value)
+        else:
+            raise self._no_such_field(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name not in type(self).fields:
+            raise self._no_such_field(name, None)
+        self.__dict__.pop(name, None)
+        self._obj_changed.discard(name)
+
+    @property
+    def obj_version(self) -> str:
+        """The version the object goes out at by default.
+
+        That is the class's ``VERSION``, or the older version of the primitive
+        the object was read from (os-vif keeps that one in ``VERSION``).
+        """
+        return self._obj_version or self.VERSION
+
+    # --- introspection ---------------------------------------------------
+
+    @classmethod
+    def obj_name(cls) -> str:
+        """The object's name on the wire (its class name)."""
+        return cls.__name__
+
+    @classmethod
+    def obj_versions(cls) -> tuple[str, ...]:
+        """Every version of the class, oldest first."""
+        return tuple(_version_text(v) for v in sorted(cls._obj_layouts))
+
+    @classmethod
+    def obj_fields_at(cls, version: str) -> tuple[str, ...]:
+        """The names of the fields the class carries at *version*."""
+        return tuple(slot[0] for slot in cls._obj_layouts[cls._obj_target(version)])
+
+    def obj_attr_is_set(self, name: str) -> bool:
+        """Whether the field *name* has a value (defaults do not count)."""
+        if name not in type(self).fields:
+            raise self._no_such_field(name, None)
+        return name in self.__dict__
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self.__dict__
+
+    # --- change tracking -------------------------------------------------
+
+    def obj_what_changed(self) -> set[str]:
+        """Fields set since the last reset, and those whose child object changed."""
+        changed = set(self._obj_changed)
+        values = self.__dict__
+        for name in type(self)._obj_object_fields:
+            child = values.get(name)
+            if child is not None and child.obj_what_changed():
+                changed.add(name)
+        return changed
+
+    def obj_get_changes(self) -> dict[str, Any]:
+        """The changed fields and their values."""
+        return {name: self.__dict__[name] for name in self.obj_what_changed()}
+
+    def obj_reset_changes(
+        self, fields: Sequence[str] | None = None, recursive: bool = False
+    ) -> None:
+        """Forget changes, of all fields or of *fields*; *recursive* for children."""
+        if recursive:
+            for name in type(self).fields if fields is None else fields:
+                value = self.__dict__.get(name)
+                children = value if isinstance(value, list) else [value]
+                for child in children:
+                    if isinstance(child, VersionedObject):
+                        child.obj_reset_changes(recursive=True)
+        if fields is None:
+            self._obj_changed.clear()
+        else:
+            self._obj_changed.difference_update(fields)
+
+    def obj_clone(self) -> Self:
+        """A deep copy."""
+        return copy.deepcopy(self)
+
+    # --- value semantics -------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, VersionedObject)  # noqa: S101 (narrowing only)
+        return self.obj_version == other.obj_version and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable
+
+    def __repr__(self) -> str:
+        values = self.__dict__
+        inner = ", ".join(
+            f"{name}={values[name]!r}" for name in type(self).fields if name in values
+        )
+        return f"{type(self).__name__}({inner})"
+
+    # --- to the wire -----------------------------------------------------
+
+    def obj_to_primitive(
+        self,
+        target_version: str | None = None,
+        version_manifest: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Return the wire form, optionally backlevelled.
+
+        Args:
+            target_version: the version to produce (default: the manifest's
+                entry for this class, else the object's own version).
+            version_manifest: ``{object name: version}`` the receiver knows;
+                every nested object goes out at the version listed for its
+                class (or, as os-vif looks it up, for the field's declared
+                class), never newer than ours.
+
+        Raises:
+            InvalidTargetVersion: the version is malformed, or is not one this
+                class has had.
+
+        """
+        manifest = version_manifest or None
+        if target_version is None and manifest is not None:
+            wanted = manifest.get(type(self).__name__)
+            if wanted is not None:
+                target_version = self._obj_clamped(wanted)
+        version = type(self)._obj_target(target_version or self.obj_version)
+        return self._obj_primitive(version, manifest, top=True)[0]
+
+    def obj_to_json(
+        self,
+        target_version: str | None = None,
+        version_manifest: Mapping[str, str] | None = None,
+    ) -> str:
+        """The primitive of :meth:`obj_to_primitive` as compact JSON text."""
+        return json.dumps(
+            self.obj_to_primitive(target_version, version_manifest),
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def _obj_target(cls, version: str) -> Version:
+        parsed = parse_version(version)
+        if parsed is None:
+            raise exception.InvalidTargetVersion(
+                object_name=cls.__name__,
+                version=str(version),
+                reason="not a MAJOR.MINOR version",
+            )
+        if parsed not in cls._obj_layouts:
+            raise exception.InvalidTargetVersion(
+                object_name=cls.__name__,
+                version=version,
+                reason=f"known versions are {', '.join(cls.obj_versions())}",
+            )
+        return parsed
+
+    def _obj_clamped(self, requested: str) -> str:
+        """The older of *requested* and the object's own version."""
+        parsed = parse_version(requested)
+        own = _parse_cached(self.obj_version) or (1, 0)
+        if parsed is None or parsed[0] != own[0]:
+            raise exception.InvalidTargetVersion(
+                object_name=type(self).__name__,
+                version=str(requested),
+                reason=f"not a version of major {own[0]}",
+            )
+        return requested if parsed < own else self.obj_version
+
+    def _obj_primitive(  # noqa: PLR0912 (the hot path, kept in one frame)
+        self, version: Version, manifest: Manifest, *, top: bool
+    ) -> tuple[dict[str, Any], bool]:
+        """The primitive at *version*, and whether the object has changes."""
+        cls = type(self)
+        values = self.__dict__
+        data: dict[str, Any] = {}
+        changed_children: list[str] = []
+        for name, field, owner_version, kind, to_primitive in cls._obj_layouts[version]:
+            if name not in values:
+                continue
+            value = values[name]
+            if value is None:
+                data[name] = None
+            elif kind == KIND_SCALAR:
+                data[name] = value if to_primitive is None else to_primitive(value)
+            elif kind == KIND_OBJECT:
+                data[name], child_changed = value._obj_primitive(
+                    _child_version(field, value, owner_version, manifest), manifest, top=False
+                )
+                if child_changed:
+                    changed_children.append(name)
+            else:
+                items = []
+                for item in value:
+                    primitive, item_changed = item._obj_primitive(
+                        _child_version(field, item, owner_version, manifest), manifest, top=False
+                    )
+                    items.append(primitive)
+                    if item_changed and cls._obj_is_list:
+                        changed_children.append(name)
+                data[name] = items
+        primitive = {
+            KEY_NAME: cls.__name__,
+            KEY_NAMESPACE: cls.OBJ_PROJECT_NAMESPACE,
+            KEY_VERSION: _VERSION_TEXT[version],
+            KEY_DATA: data,
+        }
+        complete = len(data) == len(values)
+        if complete:
+            changed = self._obj_changed.union(changed_children) if changed_children else None
+            changed = changed or self._obj_changed
+        else:
+            changed = self.obj_what_changed()  # children of dropped fields count too
+        if not changed:
+            return primitive, False
+        # At the top, os-vif lists only the changes left after backlevelling;
+        # in nested objects it keeps every changed field that is set.
+        if top or complete:
+            changes = [name for name in data if name in changed]
+        else:
+            changes = [name for name in cls.fields if name in changed and name in values]
+        if changes:
+            primitive[KEY_CHANGES] = changes
+        return primitive, True
+
+    # --- from the wire ---------------------------------------------------
+
+    @classmethod
+    def obj_from_primitive(cls, primitive: Any, context: object = None) -> Self:
+        """Read an object from its wire form; the class is chosen by name.
+
+        Called on :class:`VersionedObject` it accepts any registered object;
+        called on a subclass, only that class or its subclasses.
+
+        Raises:
+            InvalidPrimitive: (or a subclass) the primitive is malformed,
+                names an unknown object, has an unsupported version, holds an
+                unknown field, or is too large. No object is returned.
+            InvalidFieldValue: a field's value is not acceptable.
+
+        """
+        del context
+        return _read_object(primitive, cls, True, None, 0)
+
+    @classmethod
+    def obj_from_json(cls, text: str | bytes, *, max_bytes: int = MAX_JSON_BYTES) -> Self:
+        """Read an object from JSON text, refusing text over *max_bytes*.
+
+        Raises:
+            PrimitiveTooLarge: the text is too long or nested too deeply.
+            InvalidPrimitive: the text is not JSON, or as for
+                :meth:`obj_from_primitive`.
+
+        """
+        if len(text) > max_bytes:
+            raise exception.PrimitiveTooLarge(
+                path="", reason=f"{len(text)} bytes exceeds the limit of {max_bytes}"
+            )
+        try:
+            primitive = json.loads(text)
+        except RecursionError:
+            raise exception.PrimitiveTooLarge(path="", reason="JSON nested too deeply") from None
+        except ValueError as exc:
+            raise exception.InvalidPrimitive(path="", reason=f"not valid JSON: {exc}") from None
+        return cls.obj_from_primitive(primitive)
+
+
+_T = TypeVar("_T", bound=VersionedObject)
+
+# The slots' own setters: bookkeeping writes skip __setattr__'s field lookup.
+_set_changed = VersionedObject.__dict__["_obj_changed"].__set__
+_set_version = VersionedObject.__dict__["_obj_version"].__set__
+
+
+# --- declarations -> per-version layouts -------------------------------------
+
+
+def _parse_declared(cls: type, attr: str, version: str) -> Version:
+    parsed = parse_version(version)
+    if parsed is None:
+        raise TypeError(f"{cls.__name__}.{attr} {version!r} is not MAJOR.MINOR")
+    return parsed
+
+
+def _build_layouts(
+    cls: type[VersionedObject], own: dict[str, Field[Any]], parent: type[VersionedObject]
+) -> dict[Version, tuple[_Slot, ...]]:
+    major, newest = _parse_declared(cls, "VERSION", cls.VERSION)
+    versions = [(major, minor) for minor in range(newest + 1)]
+    parent_map = _parent_version_map(cls, parent, versions)
+    layouts: dict[Version, tuple[_Slot, ...]] = {}
+    for version in versions:
+        slots: list[_Slot] = [
+            (name, field, version, field.kind, field.to_primitive)
+            for name, field in own.items()
+            if field.since_tuple <= version
+        ]
+        parent_version = parent_map.get(version)
+        if parent_version is not None:
+            slots.extend(slot for slot in parent._obj_layouts[parent_version] if slot[0] not in own)
+        layouts[version] = tuple(slots)
+    return layouts
+
+
+def _parent_version_map(
+    cls: type[VersionedObject], parent: type[VersionedObject], versions: list[Version]
+) -> dict[Version, Version]:
+    if not parent._obj_layouts:
+        return {}
+    declared = cls.__dict__.get("PARENT_VERSIONS")
+    if declared is None:
+        if len(parent._obj_layouts) > 1:
+            raise TypeError(
+                f"{cls.__name__} must declare PARENT_VERSIONS: its parent "
+                f"{parent.__name__} has had several versions"
+            )
+        only = next(iter(parent._obj_layouts))
+        return dict.fromkeys(versions, only)
+    mapping = {
+        _parse_declared(cls, "PARENT_VERSIONS", own): _parse_declared(cls, "PARENT_VERSIONS", base)
+        for own, base in declared.items()
+    }
+    if sorted(mapping) != versions or any(v not in parent._obj_layouts for v in mapping.values()):
+        raise TypeError(
+            f"{cls.__name__}.PARENT_VERSIONS must map each own version to a "
+            f"version of {parent.__name__}"
+        )
+    return mapping
+
+
+def _child_version(
+    field: Field[Any], child: VersionedObject, owner_version: Version, manifest: Manifest
+) -> Version:
+    assert isinstance(field, ObjectFieldBase)  # noqa: S101 (narrowing only)
+    if manifest is None:
+        requested = field.child_version_at(owner_version) if field.child_versions else None
+    else:
+        # Our class name first; os-vif looks up the field's declared class
+        # (VIFPortProfileBase for any port profile), so accept that too.
+        requested = (
+            manifest.get(type(child).__name__)
+            or manifest.get(field.objname)
+            or (field.child_version_at(owner_version) if field.child_versions else None)
+        )
+    if requested is None:
+        own = child._obj_version
+        return type(child)._obj_newest if own is None else _own_version(child)
+    return type(child)._obj_target(child._obj_clamped(requested))
+
+
+_VERSION_CACHE: dict[str, Version | None] = {}
+
+
+def _parse_cached(version: str) -> Version | None:
+    try:
+        return _VERSION_CACHE[version]
+    except KeyError:
+        parsed = parse_version(version)
+        if len(_VERSION_CACHE) < 256:
+            _VERSION_CACHE[version] = parsed
+        return parsed
+
+
+def _own_version(obj: VersionedObject) -> Version:
+    parsed = _parse_cached(obj._obj_version or obj.VERSION)
+    assert parsed is not None  # noqa: S101 (VERSION is checked when set)
+    return parsed
+
+
+# --- deserialization ---------------------------------------------------------
+
+
+# Where in a primitive we are, built lazily: formatted only for an error.
+_Path = tuple[Any, ...] | None
+
+
+def _where(path: _Path) -> str:
+    parts: list[str] = []
+    while path is not None:
+        path, step = path
+        parts.append(f"[{step}]" if isinstance(step, int) else f".{step}")
+    return "".join(reversed(parts)).lstrip(".")
+
+
+def _read_object(  # noqa: PLR0912 (the hot path, kept in one frame)
+    primitive: Any, expected: type[_T], subclasses: bool, path: _Path, depth: int
+) -> _T:
+    if type(primitive) is not dict:
+        raise exception.InvalidPrimitive(
+            path=_where(path),
+            reason=f"expected an object primitive, not {type(primitive).__name__}",
+        )
+    if depth > MAX_NESTING:
+        raise exception.PrimitiveTooLarge(
+            path=_where(path), reason=f"objects nested deeper than {MAX_NESTING}"
+        )
+    try:
+        name = primitive[KEY_NAME]
+        namespace = primitive[KEY_NAMESPACE]
+        version = primitive[KEY_VERSION]
+        data = primitive[KEY_DATA]
+    except KeyError as exc:
+        raise exception.MissingPrimitiveData(path=_where(path), reason=f"missing {exc}") from None
+    if type(name) is not str or type(namespace) is not str or type(version) is not str:
+        raise exception.InvalidPrimitive(
+            path=_where(path), reason="name, namespace and version must be strings"
+        )
+    cls = _REGISTRY.get(name) if namespace == NAMESPACE else None
+    if cls is None or (
+        cls is not expected and not (subclasses and expected.__name__ in cls._obj_ancestry)
+    ):
+        raise exception.UnsupportedObjectError(
+            path=_where(path), namespace=namespace, object_name=name
+        )
+    parsed = _parse_cached(version)
+    if parsed is None or parsed not in cls._obj_layouts:
+        if parsed is None:
+            reason = f"malformed version {version!r}"
+            raise exception.InvalidPrimitive(path=_where((path, name)), reason=reason)
+        raise exception.IncompatibleObjectVersion(
+            path=_where(path), object_name=name, version=version, supported=cls.VERSION
+        )
+    if type(data) is not dict:
+        raise exception.InvalidPrimitive(
+            path=_where((path, name)), reason=f"{KEY_DATA!r} must be an object"
+        )
+    obj = cls.__new__(cls)
+    values = obj.__dict__
+    fields = cls.fields
+    for key, wire_value in data.items():
+        field = fields.get(key)
+        if field is None:
+            raise exception.UnknownPrimitiveField(
+                path=_where((path, key)), reason=f"{name} has no field {key!r}"
+            )
+        # A field newer than the stated version is accepted: os-vif sends one
+        # (datapath_offload) when backlevelling with a version manifest.
+        value = wire_value
+        if value is not None and field.kind != KIND_SCALAR:
+            value = _read_child(field, value, (path, key), depth)
+        try:
+            values[key] = field.coerce(value)
+        except FieldValueError:
+            values[key] = field.coerce_for(obj, value)  # raises, with context
+    for key, factory in cls._obj_constructor_defaults.items():
+        if key not in values:
+            values[key] = factory()
+    _set_changed(obj, _read_changes(primitive, fields, path))
+    _set_version(obj, None if version == cls.VERSION else version)
+    return cast(_T, obj)
+
+
+def _read_child(field: Field[Any], raw: Any, path: _Path, depth: int) -> Any:
+    assert isinstance(field, ObjectFieldBase)  # noqa: S101 (narrowing only)
+    expected = _REGISTRY[field.objname]
+    if field.kind == KIND_OBJECT:
+        return _read_object(raw, expected, field.subclasses, path, depth + 1)
+    if type(raw) is not list:
+        raise exception.InvalidPrimitive(
+            path=_where(path), reason=f"expected a list, not {type(raw).__name__}"
+        )
+    if len(raw) > MAX_LIST_LENGTH:
+        raise exception.PrimitiveTooLarge(
+            path=_where(path),
+            reason=f"{len(raw)} items exceeds the limit of {MAX_LIST_LENGTH}",
+        )
+    subclasses = field.subclasses
+    return [
+        _read_object(item, expected, subclasses, (path, index), depth + 1)
+        for index, item in enumerate(raw)
+    ]
+
+
+def _read_changes(primitive: dict[str, Any], fields: Mapping[str, Any], path: _Path) -> set[str]:
+    changes = primitive.get(KEY_CHANGES)
+    if changes is None:
+        return set()
+    if type(changes) is list:
+        try:
+            # As os-vif does: names the class does not have are dropped.
+            return fields.keys() & changes
+        except TypeError:
+            pass
+    raise exception.InvalidPrimitive(
+        path=_where(path), reason=f"{KEY_CHANGES!r} must be a list of field names"
+    )
+
+
+# --- lists -------------------------------------------------------------------
+
+
+class ObjectListBase(VersionedObject, Generic[_T], register=False):
+    """A versioned list of objects; behaves as a read-only sequence.
+
+    Accepts the items positionally (``SubnetList([subnet])``) or as
+    ``objects=[...]``; without either it is empty (and ``objects`` is not
+    counted as changed, as in os-vif).
+    """
+
+    _obj_is_list: ClassVar[bool] = True
+    _obj_constructor_defaults: ClassVar[Mapping[str, Callable[[], Any]]] = {"objects": list}
+    objects: list[_T]
+
+    def __init__(
+        self, objects: Sequence[_T] | None = None, *, context: object = None, **kwargs: Any
+    ) -> None:
+        if objects is not None:
+            if "objects" in kwargs:
+                raise TypeError(f"{type(self).__name__}: objects given twice")
+            kwargs["objects"] = objects
+        super().__init__(context=context, **kwargs)
+        if "objects" not in kwargs:
+            self._obj_changed.discard("objects")
+
+    def __len__(self) -> int:
+        return len(self.objects)
+
+    def __iter__(self) -> Iterator[_T]:
+        return iter(self.objects)
+
+    @overload
+    def __getitem__(self, index: int) -> _T: ...
+    @overload
+    def __getitem__(self, index: slice) -> Self: ...
+    def __getitem__(self, index: int | slice) -> _T | Self:
+        if isinstance(index, slice):
+            return type(self)(self.objects[index])
+        return self.objects[index]
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.objects
+
+    def count(self, value: object) -> int:
+        """How many items equal *value*."""
+        return sum(1 for item in self.objects if item == value)
+
+    def index(self, value: object) -> int:
+        """The position of the first item equal to *value*.
+
+        Raises:
+            ValueError: no item equals *value*.
+
+        """
+        for position, item in enumerate(self.objects):
+            if item == value:
+                return position
+        raise ValueError(f"{value!r} is not in {type(self).__name__}")
+
+    def obj_what_changed(self) -> set[str]:
+        """As for any object, plus ``objects`` when an item changed."""
+        changed = super().obj_what_changed()
+        if any(item.obj_what_changed() for item in self.objects):
+            changed.add("objects")
+        return changed
