@@ -20,9 +20,10 @@ The wire form (a "primitive") is oslo.versionedobjects' as os-vif 5.x uses it::
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Final, Generic, Self, TypeVar, cast, overload
+
+import orjson
 
 from os_vif import exception
 from os_vif.objects.fields import (
@@ -302,10 +303,7 @@ class VersionedObject:
         version_manifest: Mapping[str, str] | None = None,
     ) -> str:
         """The primitive of :meth:`obj_to_primitive` as compact JSON text."""
-        return json.dumps(
-            self.obj_to_primitive(target_version, version_manifest),
-            separators=(",", ":"),
-        )
+        return orjson.dumps(self.obj_to_primitive(target_version, version_manifest)).decode()
 
     @classmethod
     def _obj_target(cls, version: str) -> Version:
@@ -416,7 +414,7 @@ class VersionedObject:
         """Read an object from JSON text, refusing text over *max_bytes*.
 
         Raises:
-            PrimitiveTooLarge: the text is too long or nested too deeply.
+            PrimitiveTooLarge: the text is too long, or objects nest too deeply.
             InvalidPrimitive: the text is not JSON, or as for
                 :meth:`obj_from_primitive`.
 
@@ -426,10 +424,9 @@ class VersionedObject:
                 path="", reason=f"{len(text)} bytes exceeds the limit of {max_bytes}"
             )
         try:
-            primitive = json.loads(text)
-        except RecursionError:
-            raise exception.PrimitiveTooLarge(path="", reason="JSON nested too deeply") from None
-        except ValueError as exc:
+            primitive = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            # orjson refuses nesting deeper than 1024 levels as a decode error.
             raise exception.InvalidPrimitive(path="", reason=f"not valid JSON: {exc}") from None
         return cls.obj_from_primitive(primitive)
 
@@ -674,8 +671,6 @@ class ObjectListBase(VersionedObject, Generic[_T], register=False):
         self, objects: Sequence[_T] | None = None, *, context: object = None, **kwargs: Any
     ) -> None:
         if objects is not None:
-            if "objects" in kwargs:
-                raise TypeError(f"{type(self).__name__}: objects given twice")
             kwargs["objects"] = objects
         super().__init__(context=context, **kwargs)
         if "objects" not in kwargs:
