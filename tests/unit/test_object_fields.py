@@ -66,6 +66,7 @@ def test_ip_address_rejects(bad):
         ("192.168.1.0/0.0.0.255", "192.168.1.0/24"),
         ("192.168.1.0/032", "192.168.1.0/32"),
         ("2001:DB8::5/64", "2001:db8::5/64"),
+        ("2001:db8::/ffff:ffff::", "2001:db8::/32"),
         ("::ffff:1.2.3.4/120", "::ffff:1.2.3.4/120"),
         (ipaddress.ip_network("10.0.0.0/8"), "10.0.0.0/8"),
     ],
@@ -84,7 +85,9 @@ def test_ip_network_is_an_ipaddress_interface():
     assert cidr == ipaddress.ip_interface("192.168.1.5/24")
 
 
-@pytest.mark.parametrize("bad", ["10/8", "10.0.0.0/33", "2001:db8::/129", "x", "/", 42])
+@pytest.mark.parametrize(
+    "bad", ["10/8", "10.0.0.0/33", "2001:db8::/129", "2001:db8::/ffff::ff", "x", "/", 42]
+)
 def test_ip_network_rejects(bad):
     with pytest.raises(exception.InvalidFieldValue, match=r"Route\.cidr"):
         objects.Route(cidr=bad)

@@ -13,7 +13,9 @@ IPv4-compatible IPv6 addresses dotted, exactly as netaddr (and so os-vif) does.
 from __future__ import annotations
 
 import ipaddress
-import socket
+
+# The C module: socket.py would add milliseconds of enum set-up to our import.
+from _socket import AF_INET, AF_INET6, inet_ntop, inet_pton
 from functools import cached_property
 from typing import Final
 
@@ -26,8 +28,8 @@ __all__ = [
     "parse_interface",
 ]
 
-_AF_INET: Final = socket.AF_INET
-_AF_INET6: Final = socket.AF_INET6
+_AF_INET: Final = AF_INET
+_AF_INET6: Final = AF_INET6
 
 
 class IPv4Address(ipaddress.IPv4Address):
@@ -99,7 +101,7 @@ class IPv6Interface(ipaddress.IPv6Interface):
 def _v4(packed: bytes) -> IPv4Address:
     address = IPv4Address.__new__(IPv4Address)
     address._ip = int.from_bytes(packed, "big")
-    address._text = socket.inet_ntop(_AF_INET, packed)
+    address._text = inet_ntop(_AF_INET, packed)
     return address
 
 
@@ -107,7 +109,7 @@ def _v6(packed: bytes) -> IPv6Address:
     address = IPv6Address.__new__(IPv6Address)
     address._ip = int.from_bytes(packed, "big")
     address._scope_id = None
-    address._text = socket.inet_ntop(_AF_INET6, packed)
+    address._text = inet_ntop(_AF_INET6, packed)
     return address
 
 
@@ -119,11 +121,11 @@ def parse_address(text: str) -> IPv4Address | IPv6Address:
 
     """
     try:
-        return _v4(socket.inet_pton(_AF_INET, text))
+        return _v4(inet_pton(_AF_INET, text))
     except OSError:
         pass
     try:
-        return _v6(socket.inet_pton(_AF_INET6, text))
+        return _v6(inet_pton(_AF_INET6, text))
     except (OSError, ValueError):
         raise ValueError(f"{text!r} is not an IP address") from None
 
@@ -174,9 +176,23 @@ def parse_interface(text: str) -> IPv4Interface | IPv6Interface:
         if prefix <= width:
             return _interface(address, prefix)
         raise ValueError(f"prefix length {prefix} is longer than {width}")
-    # Netmask and hostmask forms are rare: let ipaddress decode them.
+    if isinstance(address, IPv6Address):
+        return _interface(address, _ipv6_netmask_prefix(prefix_text))
+    # IPv4 netmask and hostmask forms are rare: let ipaddress decode them.
     standard = ipaddress.ip_interface(text)
     return _interface(address, standard.network.prefixlen)
+
+
+def _ipv6_netmask_prefix(mask_text: str) -> int:
+    """The prefix length of an IPv6 netmask (``ffff:ffff::`` is 32)."""
+    mask_address = parse_address(mask_text)
+    if not isinstance(mask_address, IPv6Address):
+        raise ValueError(f"{mask_text!r} is not an IPv6 netmask")
+    mask = int(mask_address)
+    prefix = 128 - (~mask & (2**128 - 1)).bit_length()
+    if mask != (2**128 - 1) ^ ((1 << (128 - prefix)) - 1):
+        raise ValueError(f"{mask_text!r} is not a contiguous netmask")
+    return prefix
 
 
 def from_ipinterface(

@@ -23,8 +23,6 @@ import copy
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Final, Generic, Self, TypeVar, cast, overload
 
-import orjson
-
 from os_vif import exception
 from os_vif.objects.fields import (
     KIND_OBJECT,
@@ -107,7 +105,6 @@ class VersionedObject:
     _obj_layouts: ClassVar[dict[Version, tuple[_Slot, ...]]] = {}
     _obj_ancestry: ClassVar[frozenset[str]] = frozenset({"VersionedObject"})
     _obj_object_fields: ClassVar[tuple[str, ...]] = ()
-    _obj_is_list: ClassVar[bool] = False
     _obj_newest: ClassVar[Version] = (1, 0)
     #: Values the constructor sets when not given (factories, so each object
     #: gets its own); applied on reading a primitive too, as os-vif does.
@@ -303,6 +300,8 @@ class VersionedObject:
         version_manifest: Mapping[str, str] | None = None,
     ) -> str:
         """The primitive of :meth:`obj_to_primitive` as compact JSON text."""
+        import orjson  # noqa: PLC0415 (its import costs more than all of ours)
+
         return orjson.dumps(self.obj_to_primitive(target_version, version_manifest)).decode()
 
     @classmethod
@@ -359,12 +358,10 @@ class VersionedObject:
             else:
                 items = []
                 for item in value:
-                    primitive, item_changed = item._obj_primitive(
+                    primitive, _ = item._obj_primitive(
                         _child_version(field, item, owner_version, manifest), manifest, top=False
                     )
                     items.append(primitive)
-                    if item_changed and cls._obj_is_list:
-                        changed_children.append(name)
                 data[name] = items
         primitive = {
             KEY_NAME: cls.__name__,
@@ -423,6 +420,8 @@ class VersionedObject:
             raise exception.PrimitiveTooLarge(
                 path="", reason=f"{len(text)} bytes exceeds the limit of {max_bytes}"
             )
+        import orjson  # noqa: PLC0415
+
         try:
             primitive = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
@@ -660,10 +659,10 @@ class ObjectListBase(VersionedObject, Generic[_T], register=False):
 
     Accepts the items positionally (``SubnetList([subnet])``) or as
     ``objects=[...]``; without either it is empty (and ``objects`` is not
-    counted as changed, as in os-vif).
+    counted as changed). As in os-vif, a change inside an item does not count
+    as a change of the list.
     """
 
-    _obj_is_list: ClassVar[bool] = True
     _obj_constructor_defaults: ClassVar[Mapping[str, Callable[[], Any]]] = {"objects": list}
     objects: list[_T]
 
@@ -709,10 +708,3 @@ class ObjectListBase(VersionedObject, Generic[_T], register=False):
             if item == value:
                 return position
         raise ValueError(f"{value!r} is not in {type(self).__name__}")
-
-    def obj_what_changed(self) -> set[str]:
-        """As for any object, plus ``objects`` when an item changed."""
-        changed = super().obj_what_changed()
-        if any(item.obj_what_changed() for item in self.objects):
-            changed.add("objects")
-        return changed

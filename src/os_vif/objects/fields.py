@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import uuid
+import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
@@ -127,8 +127,14 @@ def _coerce_uuid(value: Any) -> str:
     # The text is kept exactly as given (os-vif sends str(value) unchanged), so
     # the wire form matches a peer's byte for byte. os-vif only warns about a
     # malformed UUID; we refuse it, since every consumer expects a real one.
-    text = str(value) if isinstance(value, uuid.UUID) else _coerce_string(value)
+    # uuid costs milliseconds to import; if it is not loaded, value is no UUID.
+    uuid_module = sys.modules.get("uuid")
+    if uuid_module is not None and isinstance(value, uuid_module.UUID):
+        return str(value)
+    text = _coerce_string(value)
     if _UUID_RE.fullmatch(text) is None:
+        import uuid  # noqa: PLC0415 (rare forms: braces, no dashes, urn:)
+
         try:
             uuid.UUID(text)
         except ValueError:
