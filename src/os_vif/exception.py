@@ -9,6 +9,7 @@
     │   └── InvalidPrimitive            a primitive (wire form) that cannot be read
     │       ├── UnsupportedObjectError  unknown object name or foreign namespace
     │       ├── IncompatibleObjectVersion  too new (carries our newest version)
+    │       │   └── HostInfoTooNew      ... a HostInfo: carries a version manifest
     │       ├── MissingPrimitiveData    a required key or field is absent
     │       ├── UnknownPrimitiveField   a field the object does not have
     │       └── PrimitiveTooLarge       nesting or size beyond the safety limits
@@ -22,6 +23,8 @@
     ├── NoSupportedPortProfileVersion
     ├── UnsupportedVIF                  a plugin asked to plug a type it did
     │                                   not declare
+    ├── NegotiationFailed               the network side refused, or sent a VIF
+    │                                   this host cannot plug
     ├── ConfigError                     bad configuration (file, section, option)
     ├── PlugException                   plug failed; the cause is chained
     ├── UnplugException                 unplug failed; the cause is chained
@@ -49,6 +52,7 @@ __all__ = [
     "ConfigError",
     "ExceptionBase",
     "FieldNotSet",
+    "HostInfoTooNew",
     "HostOperationError",
     "IncompatibleObjectVersion",
     "InvalidDeviceName",
@@ -58,6 +62,7 @@ __all__ = [
     "InvalidTargetVersion",
     "LibraryNotInitialized",
     "MissingPrimitiveData",
+    "NegotiationFailed",
     "NetworkInterfaceNotFound",
     "NetworkInterfaceTypeNotDefined",
     "NetworkMissingPhysicalNetwork",
@@ -198,6 +203,24 @@ class IncompatibleObjectVersion(InvalidPrimitive):
         )
 
 
+class HostInfoTooNew(IncompatibleObjectVersion):
+    """A HostInfo primitive is newer than this side understands.
+
+    Attributes:
+        manifest: the newest version of each HostInfo class this side reads;
+            the sender backlevels its HostInfo to it and tries again.
+    """
+
+    def __init__(self, *, cause: IncompatibleObjectVersion, manifest: dict[str, str]) -> None:
+        self.manifest = manifest
+        super().__init__(
+            path=cause.path,
+            object_name=cause.object_name,
+            version=cause.version,
+            supported=cause.supported,
+        )
+
+
 class MissingPrimitiveData(InvalidPrimitive):
     """A key the wire format requires, or a required field, is absent."""
 
@@ -295,6 +318,18 @@ class UnsupportedVIF(ExceptionBase):
         self.vif_class = vif_class
         self.version = version
         super().__init__(f"plugin {plugin_name!r} does not support {vif_class} {version}")
+
+
+class NegotiationFailed(ExceptionBase):
+    """The network side answered with an error, or with a VIF we cannot plug.
+
+    Attributes:
+        kind: the error's type name, as the network side (or our check) gave it.
+    """
+
+    def __init__(self, *, kind: str, message: str) -> None:
+        self.kind = kind
+        super().__init__(f"VIF negotiation failed: {kind}: {message}")
 
 
 class ConfigError(ExceptionBase, ValueError):

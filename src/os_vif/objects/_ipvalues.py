@@ -186,7 +186,7 @@ def parse_interface(text: str) -> IPv4Interface | IPv6Interface:
 def _ipv6_netmask_prefix(mask_text: str) -> int:
     """The prefix length of an IPv6 netmask (``ffff:ffff::`` is 32)."""
     mask_address = parse_address(mask_text)
-    if not isinstance(mask_address, IPv6Address):
+    if mask_address.version != 6:
         raise ValueError(f"{mask_text!r} is not an IPv6 netmask")
     mask = int(mask_address)
     prefix = 128 - (~mask & (2**128 - 1)).bit_length()

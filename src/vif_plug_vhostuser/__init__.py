@@ -1,0 +1,1 @@
+"""The ``vhostuser`` plugin: socket directories for vhost-user backends other than OVS."""
