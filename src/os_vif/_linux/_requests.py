@@ -1,0 +1,251 @@
+"""The link requests we send, encoded by pyroute2.
+
+pyroute2 knows the layout of every ``ifinfomsg`` attribute, including the
+kind-specific ones (bridge options, the veth peer, the VLAN id), so it encodes
+our requests; nothing of it leaves this module: callers get bytes. The
+transport fills in each message's length and sequence number.
+
+pyroute2 is imported on first use, not with this module: importing any part of
+it loads the whole package (about 100 ms), which a process that only reads
+versioned objects should not pay.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any, Final, TypeAlias
+
+__all__ = [
+    "IFF_UP",
+    "Attr",
+    "bridge_converge",
+    "bridge_settle",
+    "delete_group",
+    "delete_link",
+    "dump_links",
+    "get_link",
+    "new_bridge",
+    "new_veth",
+    "new_vlan",
+    "set_group",
+    "set_link",
+]
+
+# From <linux/rtnetlink.h>, <linux/netlink.h> and <linux/if.h>.
+_RTM_NEWLINK: Final = 16
+_RTM_DELLINK: Final = 17
+_RTM_GETLINK: Final = 18
+_NLM_F_REQUEST: Final = 0x1
+_NLM_F_ACK: Final = 0x4
+_NLM_F_DUMP: Final = 0x300
+_NLM_F_EXCL: Final = 0x200
+_NLM_F_CREATE: Final = 0x400
+_REQUEST: Final = _NLM_F_REQUEST | _NLM_F_ACK
+_CREATE: Final = _REQUEST | _NLM_F_CREATE | _NLM_F_EXCL
+IFF_UP: Final = 0x1
+_RTEXT_FILTER_SKIP_STATS: Final = 1 << 3
+# The bridge takes times in clock_t, which the kernel fixes at USER_HZ=100.
+_USER_HZ: Final = 100
+
+#: A netlink attribute as pyroute2 spells it: (NLA name, value); nested
+#: attributes are ``{"attrs": [...]}`` mappings.
+Attr: TypeAlias = tuple[str, Any]
+
+_SKIP_STATS: Final[Attr] = ("IFLA_EXT_MASK", _RTEXT_FILTER_SKIP_STATS)
+
+
+@functools.cache
+def _ifinfmsg() -> Any:
+    # Imported here, not at the top: see the module docstring.
+    from pyroute2.netlink.rtnl.ifinfmsg import (  # type: ignore[import-untyped]  # noqa: PLC0415
+        ifinfmsg,
+    )
+
+    return ifinfmsg
+
+
+def _encode(
+    msg_type: int,
+    flags: int,
+    *,
+    index: int = 0,
+    up: bool | None = None,
+    attrs: Sequence[Attr] = (),
+) -> bytes:
+    msg = _ifinfmsg()()
+    msg["index"] = index
+    # ifi_change selects the flags that ifi_flags sets; 0 leaves them all.
+    msg["flags"] = IFF_UP if up else 0
+    msg["change"] = 0 if up is None else IFF_UP
+    msg["attrs"] = [list(attr) for attr in attrs]
+    msg["header"]["type"] = msg_type
+    msg["header"]["flags"] = flags
+    msg.encode()
+    return bytes(msg.data)
+
+
+def _linkinfo(kind: str, data: Sequence[Attr] = ()) -> Attr:
+    info: list[Attr] = [("IFLA_INFO_KIND", kind)]
+    if data:
+        info.append(("IFLA_INFO_DATA", {"attrs": list(data)}))
+    return ("IFLA_LINKINFO", {"attrs": info})
+
+
+# --- reading and deleting ------------------------------------------------------
+
+
+def get_link(*, name: str | None = None, index: int = 0) -> bytes:
+    """Ask for one device, by name or index, without statistics."""
+    attrs = [_SKIP_STATS] + ([("IFLA_IFNAME", name)] if name is not None else [])
+    return _encode(_RTM_GETLINK, _REQUEST, index=index, attrs=attrs)
+
+
+def dump_links() -> bytes:
+    """Ask for every device of the namespace, without statistics."""
+    return _encode(_RTM_GETLINK, _NLM_F_REQUEST | _NLM_F_DUMP, attrs=[_SKIP_STATS])
+
+
+def delete_link(*, name: str | None = None, index: int = 0) -> bytes:
+    """Delete one device, by name or index."""
+    attrs = [("IFLA_IFNAME", name)] if name is not None else []
+    return _encode(_RTM_DELLINK, _REQUEST, index=index, attrs=attrs)
+
+
+def delete_group(group: int) -> bytes:
+    """Delete every device of a device group, in one kernel operation."""
+    return _encode(_RTM_DELLINK, _REQUEST, attrs=[("IFLA_GROUP", group)])
+
+
+def set_group(index: int, group: int) -> bytes:
+    """Move a device (by index) to a device group."""
+    return _encode(_RTM_NEWLINK, _REQUEST, index=index, attrs=[("IFLA_GROUP", group)])
+
+
+# --- changing ------------------------------------------------------------------
+
+
+def set_link(
+    name: str,
+    *,
+    mtu: int | None = None,
+    up: bool | None = None,
+    master: int | None = None,
+    alias: str | None = None,
+    address: str | None = None,
+    extra: Sequence[Attr] = (),
+) -> bytes:
+    """Change an existing device, by name; None leaves a setting alone.
+
+    ``master=0`` detaches the device; ``alias=""`` removes its alias.
+    """
+    attrs: list[Attr] = [("IFLA_IFNAME", name)]
+    for key, value in (
+        ("IFLA_MTU", mtu),
+        ("IFLA_MASTER", master),
+        ("IFLA_IFALIAS", alias),
+        ("IFLA_ADDRESS", address),
+    ):
+        if value is not None:
+            attrs.append((key, value))
+    attrs.extend(extra)
+    # RTM_NEWLINK without NLM_F_CREATE changes an existing device and, unlike
+    # RTM_SETLINK, also applies kind-specific IFLA_INFO_DATA.
+    return _encode(_RTM_NEWLINK, _REQUEST, up=up, attrs=attrs)
+
+
+# --- creating ------------------------------------------------------------------
+
+
+def _bridge_options(*, stp: bool | None = None, forward_delay: float | None = None) -> Attr:
+    options: list[Attr] = []
+    if forward_delay is not None:
+        options.append(("IFLA_BR_FORWARD_DELAY", round(forward_delay * _USER_HZ)))
+    if stp is not None:
+        options.append(("IFLA_BR_STP_STATE", int(stp)))
+    return _linkinfo("bridge", options)
+
+
+def new_bridge(name: str, *, mtu: int, stp: bool, forward_delay: float, up: bool | None) -> bytes:
+    """Create a bridge (fails with EEXIST if the name is taken)."""
+    # At creation STP is off when the delay is applied, so any delay passes;
+    # the kernel then applies the STP state.
+    attrs = [
+        ("IFLA_IFNAME", name),
+        ("IFLA_MTU", mtu),
+        _bridge_options(stp=stp, forward_delay=forward_delay),
+    ]
+    return _encode(_RTM_NEWLINK, _CREATE, up=up, attrs=attrs)
+
+
+def bridge_settle(name: str, *, mtu: int, alias: str | None) -> list[bytes]:
+    """Finish a bridge just created: pin its MTU, set its alias."""
+    # An MTU given at creation is not "set by the user" for the bridge, which
+    # then follows its ports' MTU (the first 1500-byte port raises it).
+    # Changing it once through another value pins it; setting the same value
+    # would be a no-op that pins nothing.
+    detour = mtu - 1 if mtu > 68 else mtu + 1
+    return [set_link(name, mtu=detour), set_link(name, mtu=mtu, alias=alias)]
+
+
+def bridge_converge(
+    name: str,
+    *,
+    mtu: int,
+    stp: bool,
+    forward_delay: float,
+    alias: str | None,
+    up: bool | None,
+) -> list[bytes]:
+    """Bring an existing bridge to these settings."""
+    set_stp = set_link(name, extra=[_bridge_options(stp=stp)])
+    set_rest = set_link(
+        name,
+        mtu=mtu,
+        alias=alias,
+        up=up,
+        extra=[_bridge_options(forward_delay=forward_delay)],
+    )
+    # The kernel checks a delay against the STP state of the moment: turn STP
+    # off before setting a short delay, on after setting a valid one.
+    return [set_rest, set_stp] if stp else [set_stp, set_rest]
+
+
+def new_veth(name: str, peer: str, *, mtu: int, up: bool | None) -> bytes:
+    """Create a veth pair (fails with EEXIST if either name is taken).
+
+    Only ``name`` is brought up here: the kernel configures the peer before
+    the two ends are joined, so bringing it up in this request fails
+    (ENOTCONN); see :func:`veth_settle`.
+    """
+    peer_msg = {"attrs": [("IFLA_IFNAME", peer), ("IFLA_MTU", mtu)]}
+    attrs = [
+        ("IFLA_IFNAME", name),
+        ("IFLA_MTU", mtu),
+        _linkinfo("veth", [("VETH_INFO_PEER", peer_msg)]),
+    ]
+    return _encode(_RTM_NEWLINK, _CREATE, up=up, attrs=attrs)
+
+
+def veth_settle(name: str, peer: str, *, alias: str | None, up: bool | None) -> list[bytes]:
+    """Finish a veth pair just created: the peer's state, both aliases."""
+    requests = []
+    if alias is not None:
+        requests.append(set_link(name, alias=alias))
+    if alias is not None or up is not None:
+        requests.append(set_link(peer, alias=alias, up=up))
+    return requests
+
+
+def new_vlan(
+    name: str, parent_index: int, vlan_id: int, *, mtu: int | None, up: bool | None
+) -> bytes:
+    """Create an 802.1Q device on the device with index ``parent_index``."""
+    attrs: list[Attr] = [
+        ("IFLA_IFNAME", name),
+        ("IFLA_LINK", parent_index),
+        _linkinfo("vlan", [("IFLA_VLAN_ID", vlan_id)]),
+    ]
+    if mtu is not None:
+        attrs.append(("IFLA_MTU", mtu))
+    return _encode(_RTM_NEWLINK, _CREATE, up=up, attrs=attrs)
