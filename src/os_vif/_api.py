@@ -73,11 +73,14 @@ def initialize(config: ConfigSource = None, reset: bool = False) -> LoadReport:
             a value of the wrong type (the message names file, section and
             option).
     """
-    global _state  # noqa: PLW0603 (the library's one piece of process state)
+    global _state  # the library's one piece of process state
     with _state_lock:
         if _state is not None and not reset:
             return _state.report
-        _state = _load_plugins(config)
+        previous, _state = _state, _load_plugins(config)
+        if previous is not None:
+            for loaded in previous.plugins.values():
+                loaded.plugin.close()
         return _state.report
 
 

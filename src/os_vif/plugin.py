@@ -72,6 +72,14 @@ class PluginBase(abc.ABC):
     def unplug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> None:
         """Remove the host side of *vif*; an absent VIF is not an error."""
 
+    def close(self) -> None:
+        """Release what the plugin holds open (sockets); it is not used after.
+
+        :func:`os_vif.initialize` calls it on the plugins it replaces when
+        reset. The default does nothing.
+        """
+        return
+
 
 def describe_plugin(
     plugin_name: str,

@@ -1,0 +1,1 @@
+"""The ``linux_bridge`` plugin: VIFBridge on a Linux bridge, over netlink."""
