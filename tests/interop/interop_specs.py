@@ -655,7 +655,7 @@ class Stricter(NamedTuple):
 
 
 def _stricter() -> Iterator[tuple[str, Stricter]]:
-    """Deliberate divergence 1: stricter boolean and integer coercion.
+    """Deliberate divergence 1: stricter boolean, integer and UUID coercion.
 
     os-vif 5.3.0's BooleanField is ``bool(value)`` (so "false" is True) and
     its IntegerField is ``int(value)`` (so 1.9 is 1 and True is 1), on the
@@ -677,6 +677,13 @@ def _stricter() -> Iterator[tuple[str, Stricter]]:
         yield (
             f"coerce-int-{label}",
             Stricter(obj("Network", id=U2, vlan=value), "Network", "vlan", value, int(value)),
+        )
+    # os-vif keeps any text as a UUID, with only a FutureWarning; every
+    # consumer (Neutron's iface-id, libvirt) needs a real one, so we refuse.
+    for label, value in {"garbage": "not-a-uuid", "empty": ""}.items():
+        yield (
+            f"coerce-uuid-{label}",
+            Stricter(obj("InstanceInfo", uuid=value), "InstanceInfo", "uuid", value, value),
         )
 
 
