@@ -147,10 +147,12 @@ class VersionedObject:
                 values[name] = field.coerce(value)
             except FieldValueError:
                 values[name] = field.coerce_for(self, value)  # raises, with context
-        for name, factory in cls._obj_constructor_defaults.items():
-            if name not in values:
-                values[name] = factory()
-                self._obj_changed.add(name)
+        defaults = cls._obj_constructor_defaults
+        if defaults:
+            for name, factory in defaults.items():
+                if name not in values:
+                    values[name] = factory()
+                    self._obj_changed.add(name)
 
     def _no_such_field(self, name: str, value: object) -> exception.InvalidFieldValue:
         return exception.InvalidFieldValue(
@@ -669,11 +671,23 @@ class ObjectListBase(VersionedObject, Generic[_T], register=False):
     def __init__(
         self, objects: Sequence[_T] | None = None, *, context: object = None, **kwargs: Any
     ) -> None:
-        if objects is not None:
-            kwargs["objects"] = objects
-        super().__init__(context=context, **kwargs)
-        if "objects" not in kwargs:
-            self._obj_changed.discard("objects")
+        # The general constructor, specialised for the one field: lists are
+        # built by the hundred when a host describes its networks.
+        del context
+        for name, value in kwargs.items():
+            if name != "objects":
+                raise self._no_such_field(name, value)
+            if objects is not None:
+                raise TypeError(f"{type(self).__name__}() got multiple values for 'objects'")
+            objects = value
+        given = objects is not None
+        field = type(self).fields["objects"]
+        try:
+            self.__dict__["objects"] = field.coerce(objects if given else [])
+        except FieldValueError:
+            field.coerce_for(self, objects)  # raises, with context
+        _set_changed(self, {"objects"} if given else set())
+        _set_version(self, None)
 
     def __len__(self) -> int:
         return len(self.objects)
