@@ -141,6 +141,15 @@ def _cmd_plug(args: argparse.Namespace, out: TextIO) -> None:
     out.write(f"{args.command}ged {type(vif).obj_name()} {vif.id} with plugin {vif.plugin}\n")
 
 
+def _cmd_demo(args: argparse.Namespace, out: TextIO) -> None:
+    from os_vif import _demo  # noqa: PLC0415 (only this command needs it)
+
+    if args.cleanup:
+        _demo.cleanup(out)
+    else:
+        _demo.run(out, keep=args.keep, config=args.config)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``os-vif`` command."""
     parser = argparse.ArgumentParser(
@@ -181,6 +190,24 @@ def build_parser() -> argparse.ArgumentParser:
             help='a VIF primitive, or {"vif": ..., "instance_info": ...} (\'-\': stdin)',
         )
         sub.set_defaults(run=_cmd_plug)
+
+    demo = commands.add_parser(
+        "demo",
+        help="plug two namespace guests onto a Linux bridge and ping (needs root)",
+        description=(
+            "Create two guests in network namespaces, plug a VIFBridge for each with "
+            "the linux_bridge plugin, ping, unplug, and remove everything. The host's "
+            "own network is not touched: the bridge lives in a namespace too."
+        ),
+    )
+    leave = demo.add_mutually_exclusive_group()
+    leave.add_argument(
+        "--keep", action="store_true", help="leave the namespaces up, guests plugged, for a look"
+    )
+    leave.add_argument(
+        "--cleanup", action="store_true", help="remove what an earlier --keep run left"
+    )
+    demo.set_defaults(run=_cmd_demo)
     return parser
 
 

@@ -17,32 +17,39 @@ LOG = logging.getLogger(__name__)
 
 
 class BridgeHost:
-    """Netlink sockets per network namespace, and a lock per bridge.
+    """A netlink socket for the plugin's namespace, and a lock per bridge.
 
-    A netlink socket acts in the namespace it was opened in, so the plugin
-    keeps one per namespace it is called from (one, on a normal host).
+    A netlink socket acts in the namespace it was opened in. The plugin keeps
+    one for the namespace it is first used in (the host's, normally); a call
+    made from another namespace gets a socket of its own for the call, so no
+    socket keeps a deleted namespace alive.
     """
 
     def __init__(self) -> None:
-        self._sockets: dict[int, Netlink] = {}
+        self._home: tuple[int, Netlink] | None = None
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def netlink(self) -> Netlink:
-        """The socket for the calling thread's network namespace."""
+    @contextlib.contextmanager
+    def netlink(self) -> Iterator[Netlink]:
+        """A socket in the calling thread's network namespace."""
         namespace = os.stat("/proc/thread-self/ns/net").st_ino
         with self._guard:
-            socket = self._sockets.get(namespace)
-            if socket is None:
-                socket = self._sockets[namespace] = Netlink()
-            return socket
+            if self._home is None:
+                self._home = (namespace, Netlink())
+            home_namespace, home = self._home
+        if namespace == home_namespace:
+            yield home
+            return
+        with Netlink() as visiting:
+            yield visiting
 
     def close(self) -> None:
-        """Close every socket."""
+        """Close the kept socket."""
         with self._guard:
-            sockets, self._sockets = list(self._sockets.values()), {}
-        for socket in sockets:
-            socket.close()
+            home, self._home = self._home, None
+        if home is not None:
+            home[1].close()
 
     @contextlib.contextmanager
     def locked(self, bridge_name: str) -> Iterator[None]:

@@ -22,6 +22,7 @@ import logging
 from os_vif import exception
 from os_vif._linux import sysctl
 from os_vif._linux.names import owned_by, owner_alias, validate_device_name
+from os_vif._linux.netlink import Netlink
 from os_vif.objects.host_info import HostPluginInfo
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFBase, VIFBridge
@@ -60,8 +61,11 @@ class LinuxBridgePlugin(PluginBase):
         bridge = _checked(vif)
         mtu = self._mtu(bridge)
         uplink = self._uplink(bridge)
-        with self._host.locked(bridge.bridge_name), Undo() as undo:
-            netlink = self._host.netlink()
+        with (
+            self._host.locked(bridge.bridge_name),
+            self._host.netlink() as netlink,
+            Undo() as undo,
+        ):
             if netlink.get_link(bridge.bridge_name) is None:
                 created = netlink.ensure_bridge(
                     bridge.bridge_name, mtu=mtu, alias=CREATED_ALIAS, up=True
@@ -73,7 +77,7 @@ class LinuxBridgePlugin(PluginBase):
             if not self.config.use_ipv6:
                 sysctl.disable_ipv6(bridge.bridge_name)
             if uplink is not None:
-                self._attach_uplink(bridge, uplink, undo)
+                _attach_uplink(netlink, bridge, uplink, undo)
             if netlink.get_link(bridge.vif_name) is not None:
                 netlink.configure_link(bridge.vif_name, mtu=mtu, master=bridge.bridge_name, up=True)
         LOG.debug("Plugged %s onto %s", bridge.vif_name, bridge.bridge_name)
@@ -81,13 +85,12 @@ class LinuxBridgePlugin(PluginBase):
     def unplug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> None:
         """Detach the guest device; delete an empty bridge we made, if configured."""
         bridge = _checked(vif)
-        with self._host.locked(bridge.bridge_name):
-            netlink = self._host.netlink()
+        with self._host.locked(bridge.bridge_name), self._host.netlink() as netlink:
             device = netlink.get_link(bridge.vif_name)
             if device is not None and device.master_name == bridge.bridge_name:
                 netlink.clear_master(bridge.vif_name)
             if self.config.delete_empty_bridges:
-                self._delete_if_empty(bridge.bridge_name)
+                _delete_if_empty(netlink, bridge.bridge_name)
 
     # --- pieces ------------------------------------------------------------------
 
@@ -122,36 +125,38 @@ class LinuxBridgePlugin(PluginBase):
         validate_device_name(parent)
         return parent, vlan
 
-    def _attach_uplink(self, vif: VIFBridge, uplink: tuple[str, int | None], undo: Undo) -> None:
-        netlink = self._host.netlink()
-        parent, vlan = uplink
-        if netlink.get_link(parent) is None:
-            raise exception.NetworkInterfaceNotFound(interface=parent)
-        device = parent
-        if vlan is not None:
-            device = validate_device_name(f"vlan{vlan}")
-            existing = netlink.get_link(device)
-            if netlink.ensure_vlan(device, parent, vlan, up=True, alias=CREATED_ALIAS):
-                undo.push(lambda: netlink.delete_link(device))
-            elif existing is not None and existing.master_name != vif.bridge_name:
-                LOG.info("Reusing VLAN device %s for %s", device, vif.bridge_name)
-        current = netlink.get_link(device)
-        if current is not None and current.master_name != vif.bridge_name:
-            netlink.configure_link(device, master=vif.bridge_name, up=True)
-            if device == parent:
-                undo.push(lambda: netlink.clear_master(parent))
 
-    def _delete_if_empty(self, bridge_name: str) -> None:
-        netlink = self._host.netlink()
-        bridge = netlink.get_link(bridge_name)
-        if bridge is None or owned_by(bridge.alias) is None:
-            return  # gone, or not ours to delete
-        ports = [link for link in netlink.list_links() if link.master_index == bridge.index]
-        ours = [port.name for port in ports if owned_by(port.alias) is not None]
-        if len(ours) != len(ports):
-            return  # still in use
-        netlink.delete_links([*ours, bridge_name])
-        LOG.info("Deleted empty bridge %s", bridge_name)
+def _attach_uplink(
+    netlink: Netlink, vif: VIFBridge, uplink: tuple[str, int | None], undo: Undo
+) -> None:
+    parent, vlan = uplink
+    if netlink.get_link(parent) is None:
+        raise exception.NetworkInterfaceNotFound(interface=parent)
+    device = parent
+    if vlan is not None:
+        device = validate_device_name(f"vlan{vlan}")
+        existing = netlink.get_link(device)
+        if netlink.ensure_vlan(device, parent, vlan, up=True, alias=CREATED_ALIAS):
+            undo.push(lambda: netlink.delete_link(device))
+        elif existing is not None and existing.master_name != vif.bridge_name:
+            LOG.info("Reusing VLAN device %s for %s", device, vif.bridge_name)
+    current = netlink.get_link(device)
+    if current is not None and current.master_name != vif.bridge_name:
+        netlink.configure_link(device, master=vif.bridge_name, up=True)
+        if device == parent:
+            undo.push(lambda: netlink.clear_master(parent))
+
+
+def _delete_if_empty(netlink: Netlink, bridge_name: str) -> None:
+    bridge = netlink.get_link(bridge_name)
+    if bridge is None or owned_by(bridge.alias) is None:
+        return  # gone, or not ours to delete
+    ports = [link for link in netlink.list_links() if link.master_index == bridge.index]
+    ours = [port.name for port in ports if owned_by(port.alias) is not None]
+    if len(ours) != len(ports):
+        return  # still in use
+    netlink.delete_links([*ours, bridge_name])
+    LOG.info("Deleted empty bridge %s", bridge_name)
 
 
 def _checked(vif: VIFBase) -> VIFBridge:

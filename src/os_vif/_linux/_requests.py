@@ -1,4 +1,4 @@
-"""The link requests we send, encoded by pyroute2.
+"""The link and address requests we send, encoded by pyroute2.
 
 pyroute2 knows the layout of every ``ifinfomsg`` attribute, including the
 kind-specific ones (bridge options, the veth peer, the VLAN id), so it encodes
@@ -13,6 +13,8 @@ versioned objects should not pay.
 from __future__ import annotations
 
 import functools
+import ipaddress
+import socket
 from collections.abc import Sequence
 from typing import Any, Final, TypeAlias
 
@@ -25,6 +27,7 @@ __all__ = [
     "delete_link",
     "dump_links",
     "get_link",
+    "new_address",
     "new_bridge",
     "new_veth",
     "new_vlan",
@@ -36,6 +39,7 @@ __all__ = [
 _RTM_NEWLINK: Final = 16
 _RTM_DELLINK: Final = 17
 _RTM_GETLINK: Final = 18
+_RTM_NEWADDR: Final = 20
 _NLM_F_REQUEST: Final = 0x1
 _NLM_F_ACK: Final = 0x4
 _NLM_F_DUMP: Final = 0x300
@@ -63,6 +67,16 @@ def _ifinfmsg() -> Any:
     )
 
     return ifinfmsg
+
+
+@functools.cache
+def _ifaddrmsg() -> Any:
+    # Imported here, not at the top: see the module docstring.
+    from pyroute2.netlink.rtnl.ifaddrmsg import (  # type: ignore[import-untyped]  # noqa: PLC0415
+        ifaddrmsg,
+    )
+
+    return ifaddrmsg
 
 
 def _encode(
@@ -249,3 +263,29 @@ def new_vlan(
     if mtu is not None:
         attrs.append(("IFLA_MTU", mtu))
     return _encode(_RTM_NEWLINK, _CREATE, up=up, attrs=attrs)
+
+
+# --- addresses -----------------------------------------------------------------
+
+
+def new_address(index: int, address: str, prefixlen: int) -> bytes:
+    """Add an IP address to the device with index ``index``.
+
+    Fails with EEXIST if the device already has it. An IPv4 address comes
+    with its prefix route, as ``ip address add`` gives it.
+    """
+    ip = ipaddress.ip_address(address)
+    msg = _ifaddrmsg()()
+    msg["family"] = socket.AF_INET if ip.version == 4 else socket.AF_INET6
+    msg["prefixlen"] = prefixlen
+    msg["index"] = index
+    # For IPv4 the kernel takes the local address from IFA_LOCAL and the
+    # peer (the same, on a broadcast link) from IFA_ADDRESS.
+    attrs = [["IFA_ADDRESS", str(ip)]]
+    if ip.version == 4:
+        attrs.insert(0, ["IFA_LOCAL", str(ip)])
+    msg["attrs"] = attrs
+    msg["header"]["type"] = _RTM_NEWADDR
+    msg["header"]["flags"] = _CREATE
+    msg.encode()
+    return bytes(msg.data)
