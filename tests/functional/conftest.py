@@ -22,6 +22,7 @@ from fixtures.netns import (
     guest,
     missing_privileges,
 )
+from fixtures.ovs import ovs_daemons  # noqa: F401 (registers the session fixture)
 from os_vif._linux.netlink import Netlink
 
 
