@@ -283,8 +283,10 @@ class NoMatchingPortProfileClass(ExceptionBase, LookupError):
         super().__init__(f"no port profile class named {name!r}")
 
 
-class NoSupportedVIFVersion(ExceptionBase):
-    """Two sides share a VIF class but no version of it."""
+class _NoSupportedVersion(ExceptionBase):
+    """Two sides share a class but no version of it."""
+
+    kind: ClassVar[str] = ""
 
     def __init__(self, *, name: str, got_versions: str, min_version: str, max_version: str) -> None:
         self.name = name
@@ -292,22 +294,21 @@ class NoSupportedVIFVersion(ExceptionBase):
         self.min_version = min_version
         self.max_version = max_version
         super().__init__(
-            f"VIF class {name}: versions {got_versions} do not overlap {min_version}..{max_version}"
-        )
-
-
-class NoSupportedPortProfileVersion(ExceptionBase):
-    """Two sides share a port profile class but no version of it."""
-
-    def __init__(self, *, name: str, got_versions: str, min_version: str, max_version: str) -> None:
-        self.name = name
-        self.got_versions = got_versions
-        self.min_version = min_version
-        self.max_version = max_version
-        super().__init__(
-            f"port profile class {name}: versions {got_versions} do not overlap "
+            f"{self.kind} class {name}: versions {got_versions} do not overlap "
             f"{min_version}..{max_version}"
         )
+
+
+class NoSupportedVIFVersion(_NoSupportedVersion):
+    """Two sides share a VIF class but no version of it."""
+
+    kind = "VIF"
+
+
+class NoSupportedPortProfileVersion(_NoSupportedVersion):
+    """Two sides share a port profile class but no version of it."""
+
+    kind = "port profile"
 
 
 class UnsupportedVIF(ExceptionBase):

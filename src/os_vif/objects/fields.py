@@ -17,7 +17,7 @@ import ipaddress
 import re
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
 from os_vif import exception
 from os_vif.objects import _ipvalues
@@ -29,6 +29,7 @@ __all__ = [
     "BooleanField",
     "EnumField",
     "Field",
+    "FieldFactory",
     "FieldValueError",
     "IPAddressField",
     "IPNetworkField",
@@ -416,91 +417,77 @@ class ObjectFieldBase(Field[T]):
 # Each returns Any so that the class annotation is the type the checker sees.
 
 
-def StringField(  # noqa: N802 (named like os-vif's field classes)
-    *, nullable: bool = False, default: object = UNSET, since: str = "1.0"
-) -> Any:
-    """A text field; numbers are accepted and turned into text."""
-    return Field("String", _coerce_string, nullable=nullable, default=default, since=since)
+class FieldFactory(Protocol):
+    """Builds a field declaration: ``name: type = XField(nullable=..., ...)``."""
+
+    def __call__(
+        self, *, nullable: bool = False, default: object = UNSET, since: str = "1.0"
+    ) -> Any:
+        """Declare a field; see :class:`Field` for the arguments."""
 
 
-def UUIDField(  # noqa: N802
-    *, nullable: bool = False, default: object = UNSET, since: str = "1.0"
-) -> Any:
-    """A UUID, kept as the text given (``uuid.UUID`` objects become text)."""
-    return Field("UUID", _coerce_uuid, nullable=nullable, default=default, since=since)
+def _field_factory(
+    type_name: str,
+    coerce: Callable[[Any], Any],
+    doc: str,
+    to_primitive: Callable[[Any], Any] | None = None,
+    *,
+    name: str | None = None,
+) -> FieldFactory:
+    def factory(*, nullable: bool = False, default: object = UNSET, since: str = "1.0") -> Any:
+        return Field(
+            type_name,
+            coerce,
+            nullable=nullable,
+            default=default,
+            since=since,
+            to_primitive=to_primitive,
+        )
+
+    factory.__doc__ = doc
+    factory.__name__ = factory.__qualname__ = name or f"{type_name}Field"
+    return factory
 
 
-def BooleanField(  # noqa: N802
-    *, nullable: bool = False, default: object = UNSET, since: str = "1.0"
-) -> Any:
-    """A boolean; only ``True``/``False`` and the integers 0/1 are accepted."""
-    return Field("Boolean", _coerce_bool, nullable=nullable, default=default, since=since)
+StringField = _field_factory(
+    "String", _coerce_string, "A text field; numbers are accepted and turned into text."
+)
+UUIDField = _field_factory(
+    "UUID", _coerce_uuid, "A UUID, kept as the text given (``uuid.UUID`` objects become text)."
+)
+BooleanField = _field_factory(
+    "Boolean", _coerce_bool, "A boolean; only ``True``/``False`` and the integers 0/1."
+)
+IntegerField = _field_factory(
+    "Integer", _coerce_int, "An integer; integral floats and decimal strings are converted."
+)
+MACAddressField = _field_factory(
+    "MACAddress", _coerce_mac, "A MAC address, normalised to lower case with colons."
+)
+IPAddressField = _field_factory(
+    "IPAddress", _coerce_ip, "An IPv4 or IPv6 address (an ``ipaddress`` object).", str
+)
+IPNetworkField = _field_factory(
+    "IPNetwork", _coerce_network, "An IP network, host bits kept (an ``ipaddress`` interface).", str
+)
+ListOfIPAddressField = _field_factory(
+    "List(IPAddress)",
+    _coerce_ip_list,
+    "A list of IP addresses.",
+    _ip_list_to_primitive,
+    name="ListOfIPAddressField",
+)
+PCIAddressField = _field_factory(
+    "PCIAddress", _coerce_pci, "A PCI address ``dddd:bb:ss.f``, lower-cased."
+)
 
 
-def IntegerField(  # noqa: N802
-    *, nullable: bool = False, default: object = UNSET, since: str = "1.0"
-) -> Any:
-    """An integer; integral floats and decimal strings are converted."""
-    return Field("Integer", _coerce_int, nullable=nullable, default=default, since=since)
+def _enum_factory(type_name: str, valid_values: tuple[str, ...], doc: str) -> FieldFactory:
+    label = f"{type_name}({','.join(valid_values)})"
+    return _field_factory(label, _enum_coercer(valid_values), doc, name=f"{type_name}Field")
 
 
-def MACAddressField(  # noqa: N802
-    *, nullable: bool = False, default: object = UNSET, since: str = "1.0"
-) -> Any:
-    """A MAC address, normalised to lower case with colons."""
-    return Field("MACAddress", _coerce_mac, nullable=nullable, default=default, since=since)
-
-
-def IPAddressField(  # noqa: N802
-    *, nullable: bool = False, default: object = UNSET, since: str = "1.0"
-) -> Any:
-    """An IPv4 or IPv6 address, held as an ``ipaddress`` address object."""
-    return Field(
-        "IPAddress",
-        _coerce_ip,
-        nullable=nullable,
-        default=default,
-        since=since,
-        to_primitive=str,
-    )
-
-
-def IPNetworkField(  # noqa: N802
-    *, nullable: bool = False, default: object = UNSET, since: str = "1.0"
-) -> Any:
-    """An IP network with prefix, host bits kept (an ``ipaddress`` interface)."""
-    return Field(
-        "IPNetwork",
-        _coerce_network,
-        nullable=nullable,
-        default=default,
-        since=since,
-        to_primitive=str,
-    )
-
-
-def ListOfIPAddressField(  # noqa: N802
-    *, nullable: bool = False, default: object = UNSET, since: str = "1.0"
-) -> Any:
-    """A list of IP addresses."""
-    return Field(
-        "List(IPAddress)",
-        _coerce_ip_list,
-        nullable=nullable,
-        default=default,
-        since=since,
-        to_primitive=_ip_list_to_primitive,
-    )
-
-
-def PCIAddressField(  # noqa: N802
-    *, nullable: bool = False, default: object = UNSET, since: str = "1.0"
-) -> Any:
-    """A PCI address ``dddd:bb:ss.f``, lower-cased."""
-    return Field("PCIAddress", _coerce_pci, nullable=nullable, default=default, since=since)
-
-
-def EnumField(  # noqa: N802
+def EnumField(  # noqa: N802 (named like os-vif's field classes)
     type_name: str,
     valid_values: tuple[str, ...],
     *,
@@ -509,47 +496,22 @@ def EnumField(  # noqa: N802
     since: str = "1.0",
 ) -> Any:
     """A text field restricted to *valid_values*."""
-    return Field(
-        f"{type_name}({','.join(valid_values)})",
-        _enum_coercer(valid_values),
-        nullable=nullable,
-        default=default,
-        since=since,
-    )
+    factory = _enum_factory(type_name, valid_values, "")
+    return factory(nullable=nullable, default=default, since=since)
 
 
-def VIFVHostUserModeField(  # noqa: N802
-    *, nullable: bool = False, default: object = UNSET, since: str = "1.0"
-) -> Any:
-    """One of :class:`VIFVHostUserMode`."""
-    return EnumField(
-        "VIFVHostUserMode", VIFVHostUserMode.ALL, nullable=nullable, default=default, since=since
-    )
+VIFVHostUserModeField = _enum_factory(
+    "VIFVHostUserMode", VIFVHostUserMode.ALL, "One of :class:`VIFVHostUserMode`."
+)
+VIFDirectModeField = _enum_factory(
+    "VIFDirectMode", VIFDirectMode.ALL, "One of :class:`VIFDirectMode`."
+)
+VIFHostDeviceDevTypeField = _enum_factory(
+    "VIFHostDeviceDevType", VIFHostDeviceDevType.ALL, "One of :class:`VIFHostDeviceDevType`."
+)
 
 
-def VIFDirectModeField(  # noqa: N802
-    *, nullable: bool = False, default: object = UNSET, since: str = "1.0"
-) -> Any:
-    """One of :class:`VIFDirectMode`."""
-    return EnumField(
-        "VIFDirectMode", VIFDirectMode.ALL, nullable=nullable, default=default, since=since
-    )
-
-
-def VIFHostDeviceDevTypeField(  # noqa: N802
-    *, nullable: bool = False, default: object = UNSET, since: str = "1.0"
-) -> Any:
-    """One of :class:`VIFHostDeviceDevType`."""
-    return EnumField(
-        "VIFHostDeviceDevType",
-        VIFHostDeviceDevType.ALL,
-        nullable=nullable,
-        default=default,
-        since=since,
-    )
-
-
-def ObjectField(  # noqa: N802
+def ObjectField(  # noqa: N802 (named like os-vif's field classes)
     objname: str,
     *,
     subclasses: bool = False,
