@@ -579,7 +579,7 @@ def _read_object(  # noqa: PLR0912 (the hot path, kept in one frame)
         raise exception.UnsupportedObjectError(
             path=_where(path), namespace=namespace, object_name=name
         )
-    parsed = _parse_cached(version)
+    parsed = _VERSION_CACHE.get(version) or _parse_cached(version)
     if parsed is None or parsed not in cls._obj_layouts:
         if parsed is None:
             reason = f"malformed version {version!r}"
@@ -609,10 +609,13 @@ def _read_object(  # noqa: PLR0912 (the hot path, kept in one frame)
             values[key] = field.coerce(value)
         except FieldValueError:
             values[key] = field.coerce_for(obj, value)  # raises, with context
-    for key, factory in cls._obj_constructor_defaults.items():
-        if key not in values:
-            values[key] = factory()
-    _set_changed(obj, _read_changes(primitive, fields, path))
+    defaults = cls._obj_constructor_defaults
+    if defaults:
+        for key, factory in defaults.items():
+            if key not in values:
+                values[key] = factory()
+    changes = primitive.get(KEY_CHANGES)
+    _set_changed(obj, set() if changes is None else _read_changes(changes, fields, path))
     _set_version(obj, None if version == cls.VERSION else version)
     return cast(_T, obj)
 
@@ -638,10 +641,7 @@ def _read_child(field: Field[Any], raw: Any, path: _Path, depth: int) -> Any:
     ]
 
 
-def _read_changes(primitive: dict[str, Any], fields: Mapping[str, Any], path: _Path) -> set[str]:
-    changes = primitive.get(KEY_CHANGES)
-    if changes is None:
-        return set()
+def _read_changes(changes: Any, fields: Mapping[str, Any], path: _Path) -> set[str]:
     if type(changes) is list:
         try:
             # As os-vif does: names the class does not have are dropped.
