@@ -27,7 +27,8 @@ def run(*args, stdin=None):
 @pytest.fixture
 def vif_file(tmp_path):
     path = tmp_path / "vif.json"
-    path.write_text(json.dumps(make_vif_ovs().obj_to_primitive()))
+    # A plugin nobody installs: these tests must never reach a real backend.
+    path.write_text(json.dumps(make_vif_ovs(plugin="not-installed").obj_to_primitive()))
     return path
 
 
