@@ -7,7 +7,9 @@ Public to plugins:
 - :mod:`.names`: interface-name rules and os-vif's derived names and aliases;
 - :mod:`.sysctl`: per-device ``/proc/sys/net`` settings;
 - :mod:`.errors`: the one translation of kernel errors to os-vif exceptions,
-  and :class:`~.errors.DeviceConflictError`.
+  and :class:`~.errors.DeviceConflictError`;
+- :mod:`.hostwork`: a netlink socket kept per namespace, locks by name, and
+  :class:`~.hostwork.Undo` (rollback of what a call created).
 
 Inside: ``_links`` (reads, changes, deletions: the base of ``Netlink``),
 ``_requests`` (requests, encoded by pyroute2), ``_replies`` (replies, decoded

@@ -178,6 +178,7 @@ class LinkOps:
         up: bool | None = None,
         master: str | None = None,
         alias: str | None = None,
+        promisc: bool | None = None,
     ) -> None:
         """Change several settings of a device in one kernel request.
 
@@ -187,6 +188,8 @@ class LinkOps:
             up: True to bring up, False to bring down, None to leave.
             master: the bridge (or other master) to attach to, if given.
             alias: new alias; ``""`` removes it.
+            promisc: True or False to set the promiscuous flag (as ``ip
+                link set promisc`` does), None to leave it.
 
         Raises:
             InvalidDeviceName: a name is not valid.
@@ -202,7 +205,9 @@ class LinkOps:
             validate_device_name(master)
             master_index = self._require(master).index
         step = f"attach to {master!r}" if master is not None else "configure link"
-        request = requests.set_link(name, mtu=mtu, up=up, master=master_index, alias=alias)
+        request = requests.set_link(
+            name, mtu=mtu, up=up, master=master_index, alias=alias, promisc=promisc
+        )
         self._apply([request], step, name)
 
     def set_up(self, name: str) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any, Final, TypeAlias
 
 __all__ = [
+    "IFF_PROMISC",
     "IFF_UP",
     "Attr",
     "bridge_converge",
@@ -48,6 +49,7 @@ _NLM_F_CREATE: Final = 0x400
 _REQUEST: Final = _NLM_F_REQUEST | _NLM_F_ACK
 _CREATE: Final = _REQUEST | _NLM_F_CREATE | _NLM_F_EXCL
 IFF_UP: Final = 0x1
+IFF_PROMISC: Final = 0x100
 _RTEXT_FILTER_SKIP_STATS: Final = 1 << 3
 # The bridge takes times in clock_t, which the kernel fixes at USER_HZ=100.
 _USER_HZ: Final = 100
@@ -85,13 +87,14 @@ def _encode(
     *,
     index: int = 0,
     up: bool | None = None,
+    promisc: bool | None = None,
     attrs: Sequence[Attr] = (),
 ) -> bytes:
     msg = _ifinfmsg()()
     msg["index"] = index
     # ifi_change selects the flags that ifi_flags sets; 0 leaves them all.
-    msg["flags"] = IFF_UP if up else 0
-    msg["change"] = 0 if up is None else IFF_UP
+    msg["flags"] = (IFF_UP if up else 0) | (IFF_PROMISC if promisc else 0)
+    msg["change"] = (0 if up is None else IFF_UP) | (0 if promisc is None else IFF_PROMISC)
     msg["attrs"] = [list(attr) for attr in attrs]
     msg["header"]["type"] = msg_type
     msg["header"]["flags"] = flags
@@ -147,11 +150,14 @@ def set_link(
     master: int | None = None,
     alias: str | None = None,
     address: str | None = None,
+    promisc: bool | None = None,
     extra: Sequence[Attr] = (),
 ) -> bytes:
     """Change an existing device, by name; None leaves a setting alone.
 
-    ``master=0`` detaches the device; ``alias=""`` removes its alias.
+    ``master=0`` detaches the device; ``alias=""`` removes its alias;
+    ``promisc`` is the administrator's promiscuous flag (``ip link set
+    promisc``), not the count a bridge keeps on its ports.
     """
     attrs: list[Attr] = [("IFLA_IFNAME", name)]
     for key, value in (
@@ -165,29 +171,44 @@ def set_link(
     attrs.extend(extra)
     # RTM_NEWLINK without NLM_F_CREATE changes an existing device and, unlike
     # RTM_SETLINK, also applies kind-specific IFLA_INFO_DATA.
-    return _encode(_RTM_NEWLINK, _REQUEST, up=up, attrs=attrs)
+    return _encode(_RTM_NEWLINK, _REQUEST, up=up, promisc=promisc, attrs=attrs)
 
 
 # --- creating ------------------------------------------------------------------
 
 
-def _bridge_options(*, stp: bool | None = None, forward_delay: float | None = None) -> Attr:
+def _bridge_options(
+    *,
+    stp: bool | None = None,
+    forward_delay: float | None = None,
+    ageing_time: float | None = None,
+) -> Attr:
     options: list[Attr] = []
     if forward_delay is not None:
         options.append(("IFLA_BR_FORWARD_DELAY", round(forward_delay * _USER_HZ)))
+    if ageing_time is not None:
+        options.append(("IFLA_BR_AGEING_TIME", round(ageing_time * _USER_HZ)))
     if stp is not None:
         options.append(("IFLA_BR_STP_STATE", int(stp)))
     return _linkinfo("bridge", options)
 
 
-def new_bridge(name: str, *, mtu: int, stp: bool, forward_delay: float, up: bool | None) -> bytes:
+def new_bridge(
+    name: str,
+    *,
+    mtu: int,
+    stp: bool,
+    forward_delay: float,
+    up: bool | None,
+    ageing_time: float | None = None,
+) -> bytes:
     """Create a bridge (fails with EEXIST if the name is taken)."""
     # At creation STP is off when the delay is applied, so any delay passes;
     # the kernel then applies the STP state.
     attrs = [
         ("IFLA_IFNAME", name),
         ("IFLA_MTU", mtu),
-        _bridge_options(stp=stp, forward_delay=forward_delay),
+        _bridge_options(stp=stp, forward_delay=forward_delay, ageing_time=ageing_time),
     ]
     return _encode(_RTM_NEWLINK, _CREATE, up=up, attrs=attrs)
 
@@ -210,6 +231,7 @@ def bridge_converge(
     forward_delay: float,
     alias: str | None,
     up: bool | None,
+    ageing_time: float | None = None,
 ) -> list[bytes]:
     """Bring an existing bridge to these settings."""
     set_stp = set_link(name, extra=[_bridge_options(stp=stp)])
@@ -218,7 +240,7 @@ def bridge_converge(
         mtu=mtu,
         alias=alias,
         up=up,
-        extra=[_bridge_options(forward_delay=forward_delay)],
+        extra=[_bridge_options(forward_delay=forward_delay, ageing_time=ageing_time)],
     )
     # The kernel checks a delay against the STP state of the moment: turn STP
     # off before setting a short delay, on after setting a valid one.

@@ -40,6 +40,8 @@ _ENSURE_ATTEMPTS: Final = 3
 _VLAN_IDS: Final = range(1, 4095)
 # Kernel STP refuses forward delays outside 2..30 s (BR_MIN/MAX_FORWARD_DELAY).
 _STP_FORWARD_DELAY: Final = (2.0, 30.0)
+# The kernel keeps the ageing time in clock_t (1/100 s) in a u32.
+_MAX_AGEING_TIME: Final = (2**32 - 1) / 100
 
 
 def _describe(link: LinkInfo) -> str:
@@ -145,12 +147,14 @@ class Netlink(LinkOps):
         forward_delay: float = 0,
         alias: str | None = None,
         up: bool = False,
+        ageing_time: float | None = None,
     ) -> bool:
         """Make sure a Linux bridge ``name`` exists with these settings.
 
         An existing bridge is kept and brought to the MTU, STP state and
-        forward delay (and alias, and up, when given); its ports are left
-        alone. The MTU is pinned: ports joining later do not change it.
+        forward delay (and alias, ageing time, and up, when given); its ports
+        are left alone. The MTU is pinned: ports joining later do not change
+        it.
 
         Args:
             name: the bridge name.
@@ -160,6 +164,9 @@ class Netlink(LinkOps):
                 forwards; with ``stp`` the kernel requires 2 to 30.
             alias: an alias to set (to mark devices os-vif created).
             up: also bring the bridge up.
+            ageing_time: seconds a learned MAC address is kept; 0 makes
+                the bridge flood every frame (None leaves the kernel's
+                default, 300 s).
 
         Returns:
             True if this call created the bridge, False if it existed.
@@ -177,6 +184,8 @@ class Netlink(LinkOps):
         if forward_delay < 0 or (stp and not low <= forward_delay <= high):
             limits = f" ({low:g} to {high:g} s with STP)" if stp else ""
             raise ValueError(f"forward delay {forward_delay!r} s is out of range{limits}")
+        if ageing_time is not None and not 0 <= ageing_time <= _MAX_AGEING_TIME:
+            raise ValueError(f"ageing time {ageing_time!r} s is out of range")
 
         def inspect() -> Sequence[bytes] | None:
             link = self._lookup(name)
@@ -187,11 +196,22 @@ class Netlink(LinkOps):
                     step="ensure bridge", device=name, expected="a bridge", found=_describe(link)
                 )
             return requests.bridge_converge(
-                name, mtu=mtu, stp=stp, forward_delay=forward_delay, alias=alias, up=up or None
+                name,
+                mtu=mtu,
+                stp=stp,
+                forward_delay=forward_delay,
+                alias=alias,
+                up=up or None,
+                ageing_time=ageing_time,
             )
 
         create = requests.new_bridge(
-            name, mtu=mtu, stp=stp, forward_delay=forward_delay, up=up or None
+            name,
+            mtu=mtu,
+            stp=stp,
+            forward_delay=forward_delay,
+            up=up or None,
+            ageing_time=ageing_time,
         )
         return self._ensure(
             name,
@@ -284,6 +304,7 @@ class Netlink(LinkOps):
         multiqueue: bool = False,
         up: bool = False,
         alias: str | None = None,
+        packet_info: bool = False,
     ) -> bool:
         """Make sure a persistent tap device ``name`` exists.
 
@@ -295,6 +316,9 @@ class Netlink(LinkOps):
                 match (that cannot change without re-creating it).
             up: also bring it up.
             alias: an alias to set.
+            packet_info: create the tap with the packet-information header
+                (see :func:`~os_vif._linux.tap.create_tap`); an existing tap
+                is accepted either way (whoever attaches sets it).
 
         Returns:
             True if this call created the tap, False if it existed.
@@ -342,7 +366,7 @@ class Netlink(LinkOps):
             name,
             kind="tun",
             label="tap",
-            create=lambda: tap.create_tap(name, multiqueue=multiqueue),
+            create=lambda: tap.create_tap(name, multiqueue=multiqueue, packet_info=packet_info),
             settle=settle,
             inspect=inspect,
         )

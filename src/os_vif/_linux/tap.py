@@ -41,15 +41,18 @@ _TUNSETIFF: Final = _iow("T", 202, 4)
 _TUNSETPERSIST: Final = _iow("T", 203, 4)
 
 
-def create_tap(name: str, *, multiqueue: bool = False) -> bool:
+def create_tap(name: str, *, multiqueue: bool = False, packet_info: bool = False) -> bool:
     """Create a persistent tap device unless the name is already taken.
 
-    The device has no packet-information header (``IFF_NO_PI``), as a
-    hypervisor expects; the hypervisor sets its own features when it attaches.
+    By default the device has no packet-information header (``IFF_NO_PI``),
+    as a hypervisor expects; the hypervisor sets its own features when it
+    attaches either way.
 
     Args:
         name: a validated interface name.
         multiqueue: create the device with ``IFF_MULTI_QUEUE``.
+        packet_info: keep the packet-information header (no ``IFF_NO_PI``),
+            as ``ip tuntap add`` and os-vif make taps.
 
     Returns:
         True if the device was created, False if a device of that name
@@ -59,7 +62,9 @@ def create_tap(name: str, *, multiqueue: bool = False) -> bool:
         OSError: the kernel refused (translated by the caller).
 
     """
-    flags = _IFF_TAP | _IFF_NO_PI | _IFF_TUN_EXCL
+    flags = _IFF_TAP | _IFF_TUN_EXCL
+    if not packet_info:
+        flags |= _IFF_NO_PI
     if multiqueue:
         flags |= _IFF_MULTI_QUEUE
     request = struct.pack(f"{_IFNAMSIZ}sH", name.encode(), flags)

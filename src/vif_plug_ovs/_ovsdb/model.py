@@ -19,6 +19,7 @@ from typing import Any
 from vif_plug_ovs._ovsdb.queries import (
     ByName,
     ByUuid,
+    MapIncludes,
     Query,
     Referrers,
     Singleton,
@@ -190,6 +191,14 @@ class Model:
             if isinstance(held, frozenset | set) and target.ref in held:
                 out.append(row)
         return out
+
+    def matching(self, query: MapIncludes) -> list[Row]:
+        """Rows that answered ``query`` and are not deleted by this transaction."""
+        try:
+            _, rows = self._referrers[query.key()]
+        except KeyError:
+            raise KeyError(f"{query.key()} was not read before planning") from None
+        return [row for row in rows if not row.deleted]
 
     def insert(self, table: str, values: Mapping[str, object]) -> Row:
         """Plan a new row; returns it (its ``ref`` is a named UUID)."""

@@ -16,6 +16,7 @@ from typing import Any
 __all__ = [
     "ByName",
     "ByUuid",
+    "MapIncludes",
     "Query",
     "Referrers",
     "Singleton",
@@ -100,7 +101,30 @@ class Referrers:
         return [[self.column, "includes", uuid_json(self.target)]]
 
 
-Query = ByName | ByUuid | Singleton | Referrers
+@dataclass(frozen=True)
+class MapIncludes:
+    """Rows of ``table`` whose map column ``column`` holds every pair of ``pairs``.
+
+    For example the QoS rows a plugin tagged: ``MapIncludes("QoS",
+    "external_ids", (("id", X),))``. The server has no index on map columns:
+    use it on small tables only.
+    """
+
+    table: str
+    column: str
+    pairs: tuple[tuple[str, str], ...]
+    columns: frozenset[str] = frozenset()
+
+    def key(self) -> tuple[object, ...]:
+        """Return what identifies the target rows, whatever the columns."""
+        return ("map", self.table, self.column, self.pairs)
+
+    def where(self) -> list[Any]:
+        """Return the RFC 7047 condition."""
+        return [[self.column, "includes", ["map", [list(pair) for pair in self.pairs]]]]
+
+
+Query = ByName | ByUuid | Singleton | Referrers | MapIncludes
 
 
 def record_query(table: str, record: str | uuid.UUID, columns: frozenset[str]) -> Query:

@@ -1,0 +1,56 @@
+"""VIFVHostUser: a vhost-user port on a userspace (``netdev``) bridge.
+
+The port is ``vhu<id>`` (whatever ``vif_name`` says, as os-vif names it).
+In ``client`` mode QEMU connects to a socket OVS serves: type
+``dpdkvhostuser``. In ``server`` mode QEMU serves the socket at
+``vif.path`` and OVS connects to it: type ``dpdkvhostuserclient`` with
+``options:vhost-server-path``. There is no kernel device, so the MTU goes in
+``Interface.mtu_request`` for OVS to apply.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from os_vif._linux.names import VHOSTUSER_PREFIX, derived_name
+from os_vif.objects.instance_info import InstanceInfo
+from os_vif.objects.vif import VIFVHostUser
+from vif_plug_ovs._ovsdb import AddBridge
+from vif_plug_ovs._vif import CheckedVIF
+from vif_plug_ovs._work import Work, del_vif_port, vif_port
+
+__all__ = ["VHOSTUSER_CLIENT_TYPE", "VHOSTUSER_TYPE", "plug", "port_name", "unplug"]
+
+#: OVS serves the socket (the VIF's mode is ``client``).
+VHOSTUSER_TYPE: Final = "dpdkvhostuser"
+#: OVS connects to QEMU's socket (the VIF's mode is ``server``).
+VHOSTUSER_CLIENT_TYPE: Final = "dpdkvhostuserclient"
+
+
+def port_name(vif_id: str) -> str:
+    """Return the OVS port name of a vhost-user VIF: ``vhu<id>``, cut to 14."""
+    return derived_name(VHOSTUSER_PREFIX, vif_id)
+
+
+def plug(work: Work, vif: CheckedVIF[VIFVHostUser], instance_info: InstanceInfo | None) -> None:
+    """Add the vhost-user port, with its type, socket path and MTU."""
+    if vif.vif.mode == "client":
+        interface_type, options = VHOSTUSER_TYPE, None
+    else:
+        interface_type, options = VHOSTUSER_CLIENT_TYPE, {"vhost-server-path": vif.vif.path}
+    port = vif_port(
+        work,
+        vif,
+        port_name(vif.vif.id),
+        instance_info,
+        interface_type=interface_type,
+        options=options,
+        mtu_request=vif.mtu,
+    )
+    work.add(AddBridge(vif.bridge, datapath_type=vif.datapath_type))
+    work.add(port)
+
+
+def unplug(work: Work, vif: CheckedVIF[VIFVHostUser], instance_info: InstanceInfo | None) -> None:
+    """Delete the vhost-user port."""
+    work.add(del_vif_port(vif, port_name(vif.vif.id)))

@@ -1,0 +1,132 @@
+"""What the VIF handlers share within one call: host handles, the transaction.
+
+A handler plugs (or unplugs) one VIF by doing its kernel work through
+:attr:`Work.netlink`, pushing on :attr:`Work.undo` how to reverse each device
+it creates, and adding its OVSDB commands to :attr:`Work.txn`. It never
+commits: the caller commits once, for one VIF or for a whole batch, and runs
+the undo steps if that fails. Kernel devices an unplug must remove go in
+:attr:`Work.delete_after` (and representors to bring down in
+:attr:`Work.down_after`): they go once the ports that use them are gone from
+OVSDB.
+
+:func:`vif_port` builds the port command every VIF type uses, with the
+plugin's rules for new ports (dead VLAN, QoS); :func:`del_vif_port` its
+counterpart for unplug.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from os_vif._linux.hostwork import Undo
+from os_vif._linux.netlink import Netlink
+from os_vif.objects.instance_info import InstanceInfo
+from vif_plug_ovs._commands import AddVifPort, DelVifPort, vif_qos
+from vif_plug_ovs._ovsdb import Command, CommandResult, Transaction
+from vif_plug_ovs._vif import DATAPATH_SYSTEM, DEAD_VLAN, CheckedVIF, is_trunk_bridge
+from vif_plug_ovs.config import OvsConfig
+
+__all__ = ["Work", "del_vif_port", "vif_port"]
+
+
+@dataclass
+class Work:
+    """The handles and the pending changes of one plug or unplug call (or batch).
+
+    Attributes:
+        config: the plugin's options.
+        netlink: a netlink socket in the caller's network namespace.
+        txn: the OVSDB transaction the handlers add commands to.
+        undo: how to remove the kernel devices this call created.
+        sysfs: the sysfs root for SR-IOV lookups.
+        results: the result of each command added, filled in at commit.
+        delete_after: kernel devices to delete after the commit (unplug).
+        down_after: kernel devices to bring down after the commit (unplug).
+    """
+
+    config: OvsConfig
+    netlink: Netlink
+    txn: Transaction
+    undo: Undo
+    sysfs: Path
+    results: list[CommandResult] = field(default_factory=list)
+    delete_after: list[str] = field(default_factory=list)
+    down_after: list[str] = field(default_factory=list)
+
+    def add(self, command: Command) -> CommandResult:
+        """Add ``command`` to the transaction."""
+        result = self.txn.add(command)
+        self.results.append(result)
+        return result
+
+    def finish_unplug(self) -> None:
+        """Remove and bring down the kernel devices left for after the commit."""
+        if self.delete_after:
+            self.netlink.delete_links(self.delete_after)
+        for name in self.down_after:
+            if self.netlink.get_link(name) is not None:
+                self.netlink.set_down(name)
+
+
+def vif_port(
+    work: Work,
+    vif: CheckedVIF[Any],
+    port: str,
+    instance_info: InstanceInfo | None,
+    *,
+    bridge: str | None = None,
+    interface_type: str | None = None,
+    options: Mapping[str, str] | None = None,
+    mtu_request: int | None = None,
+    set_ids: bool = True,
+) -> AddVifPort:
+    """Build the command that adds (or converges) a VIF's port.
+
+    A new port is isolated on the dead VLAN when ``isolate_vif`` is set,
+    except on a trunk bridge; on the ``system`` datapath (see
+    :attr:`CheckedVIF.qos_datapath`) it gets a QoS row of
+    ``default_qos_type``. An existing port keeps its VLAN and QoS: the
+    network agent owns them once it has bound the port.
+
+    Args:
+        work: the call's work (for the options).
+        vif: the checked VIF.
+        port: the port (and interface) name.
+        instance_info: the instance, for ``vm-uuid``.
+        bridge: the bridge, if not the VIF's.
+        interface_type: ``Interface.type``; None for a kernel device.
+        options: ``Interface.options``.
+        mtu_request: ``Interface.mtu_request``, for ports without a kernel
+            device whose MTU the plugin could set.
+        set_ids: set the VIF's ``external_ids`` on the interface.
+
+    Raises:
+        MissingVIFField: ``set_ids`` and the VIF has no MAC address.
+    """
+    bridge = bridge or vif.bridge
+    config = work.config
+    isolate = config.isolate_vif and not is_trunk_bridge(bridge)
+    return AddVifPort(
+        bridge,
+        port,
+        interface_type=interface_type,
+        external_ids=vif.external_ids(instance_info, bridge=bridge) if set_ids else None,
+        options=options,
+        mtu_request=mtu_request,
+        tag=DEAD_VLAN if isolate else None,
+        vlan_mode="trunk" if isolate else None,
+        trunks=[DEAD_VLAN] if isolate else None,
+        qos=vif_qos(port, config.default_qos_type) if vif.qos_datapath == DATAPATH_SYSTEM else None,
+    )
+
+
+def del_vif_port(vif: CheckedVIF[Any], port: str) -> DelVifPort:
+    """Build the command that deletes a VIF's port, wherever it is.
+
+    On the ``system`` datapath, where :func:`vif_port` gives new ports a QoS
+    row, the port's QoS rows go with it.
+    """
+    return DelVifPort(port, delete_qos=vif.qos_datapath == DATAPATH_SYSTEM)
