@@ -21,6 +21,7 @@ import logging
 
 from os_vif import exception
 from os_vif._linux import sysctl
+from os_vif._linux.hostwork import KeyedLocks, NamespaceNetlink, Undo
 from os_vif._linux.names import owned_by, owner_alias, validate_device_name
 from os_vif._linux.netlink import Netlink
 from os_vif.objects.host_info import HostPluginInfo
@@ -28,7 +29,6 @@ from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFBase, VIFBridge
 from os_vif.plugin import PluginBase, describe_plugin
 from vif_plug_linux_bridge.config import LinuxBridgeConfig
-from vif_plug_linux_bridge.host import BridgeHost, Undo
 
 __all__ = ["LinuxBridgePlugin"]
 
@@ -46,11 +46,12 @@ class LinuxBridgePlugin(PluginBase):
 
     def __init__(self, config: LinuxBridgeConfig | None = None, *, plugin_name: str = "") -> None:
         super().__init__(config, plugin_name=plugin_name)
-        self._host = BridgeHost()
+        self._sockets = NamespaceNetlink()
+        self._bridge_locks = KeyedLocks()
 
     def close(self) -> None:
         """Close the plugin's netlink sockets."""
-        self._host.close()
+        self._sockets.close()
 
     def describe(self) -> HostPluginInfo:
         """Declare VIFBridge, every version we have."""
@@ -62,8 +63,8 @@ class LinuxBridgePlugin(PluginBase):
         mtu = self._mtu(bridge)
         uplink = self._uplink(bridge)
         with (
-            self._host.locked(bridge.bridge_name),
-            self._host.netlink() as netlink,
+            self._bridge_locks.held(bridge.bridge_name),
+            self._sockets.netlink() as netlink,
             Undo() as undo,
         ):
             if netlink.get_link(bridge.bridge_name) is None:
@@ -85,7 +86,7 @@ class LinuxBridgePlugin(PluginBase):
     def unplug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> None:
         """Detach the guest device; delete an empty bridge we made, if configured."""
         bridge = _checked(vif)
-        with self._host.locked(bridge.bridge_name), self._host.netlink() as netlink:
+        with self._bridge_locks.held(bridge.bridge_name), self._sockets.netlink() as netlink:
             device = netlink.get_link(bridge.vif_name)
             if device is not None and device.master_name == bridge.bridge_name:
                 netlink.clear_master(bridge.vif_name)
