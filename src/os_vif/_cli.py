@@ -145,9 +145,21 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> None:
     from os_vif import _demo  # noqa: PLC0415 (only this command needs it)
 
     if args.cleanup:
+        if args.ovsdb_connection is not None:
+            raise UsageError(
+                "--cleanup finds what earlier runs left by itself: it takes no --ovsdb-connection"
+            )
         _demo.cleanup(out)
-    else:
-        _demo.run(out, keep=args.keep, config=args.config)
+        return
+    if args.ovsdb_connection is not None and args.backend != "ovs":
+        raise UsageError("--ovsdb-connection is for --backend ovs")
+    _demo.run(
+        out,
+        keep=args.keep,
+        config=args.config,
+        backend=args.backend,
+        ovsdb_connection=args.ovsdb_connection,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -193,11 +205,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="plug two namespace guests onto a Linux bridge and ping (needs root)",
+        help="plug two namespace guests onto a Linux bridge or OVS and ping (needs root)",
         description=(
             "Create two guests in network namespaces, plug a VIFBridge for each with "
             "the linux_bridge plugin, ping, unplug, and remove everything. The host's "
-            "own network is not touched: the bridge lives in a namespace too."
+            "own network is not touched: the bridge lives in a namespace too. With "
+            "--backend ovs, the ovs plugin plugs one guest the hybrid way (VIFBridge) "
+            "and one as a VIFOpenVSwitch port, into an OVS bridge of the demo's own: "
+            "on private ovsdb-server and ovs-vswitchd daemons started inside the "
+            "demo's namespace, or on a running Open vSwitch (--ovsdb-connection)."
+        ),
+    )
+    demo.add_argument(
+        "--backend",
+        choices=("linux_bridge", "ovs"),
+        default="linux_bridge",
+        help="what the guests are plugged into (default: %(default)s)",
+    )
+    demo.add_argument(
+        "--ovsdb-connection",
+        metavar="URL",
+        help=(
+            "with --backend ovs: use the running Open vSwitch whose ovsdb-server is at URL "
+            "(e.g. unix:/run/openvswitch/db.sock) instead of private daemons; only the "
+            "demo's own bridge is added there, and removed at the end"
         ),
     )
     leave = demo.add_mutually_exclusive_group()

@@ -17,6 +17,11 @@ unplugs both and shows that the ping now fails, then deletes the namespaces
 (and so every device). ``--keep`` plugs the guests again and leaves it all up;
 ``--cleanup`` removes what such a run left.
 
+``--backend ovs`` plugs the same two guests into Open vSwitch instead, with
+the ``ovs`` plugin: see :mod:`os_vif._demo_ovs`, which builds on the class
+here (its hooks: the VIFs, what is shown after plug and unplug, the backend's
+start and clean-up).
+
 Host work goes through :mod:`os_vif._linux` (netlink, ``setns``); nothing
 runs ``ip`` or ``ping``.
 """
@@ -39,6 +44,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from types import FrameType
 from typing import Final, TextIO, TypeVar
 
@@ -53,13 +59,17 @@ from os_vif.exception import ExceptionBase, HostOperationError
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.network import Network
 from os_vif.objects.subnet import Subnet, SubnetList
-from os_vif.objects.vif import VIFBridge
+from os_vif.objects.vif import VIFBridge, VIFOpenVSwitch
 
-__all__ = ["PREFIX", "DemoError", "cleanup", "run"]
+__all__ = ["BACKENDS", "PREFIX", "DemoError", "cleanup", "run"]
 
 #: Every namespace the demo creates is named with this prefix.
 PREFIX: Final = "osvif-demo-"
 PLUGIN: Final = "linux_bridge"
+#: What ``--backend`` accepts: the plugin that plugs the guests.
+BACKENDS: Final = ("linux_bridge", "ovs")
+#: Where ``--backend ovs`` runs keep their state (see :mod:`os_vif._demo_ovs`).
+OVS_STATE_ROOT: Final = Path("/run/os-vif-demo")
 BRIDGE: Final = "br-demo"
 MTU: Final = 1500
 SUBNET: Final = ipaddress.IPv4Network("10.99.0.0/24")
@@ -95,7 +105,7 @@ class _Guest:
     label: str
     netns: str
     address: ipaddress.IPv4Interface
-    vif: VIFBridge
+    vif: VIFBridge | VIFOpenVSwitch
     instance: InstanceInfo
 
     @property
@@ -103,7 +113,14 @@ class _Guest:
         return self.vif.vif_name
 
 
-def run(out: TextIO, *, keep: bool = False, config: ConfigSource = None) -> None:
+def run(
+    out: TextIO,
+    *,
+    keep: bool = False,
+    config: ConfigSource = None,
+    backend: str = PLUGIN,
+    ovsdb_connection: str | None = None,
+) -> None:
     """Run the demo, printing each step to ``out``.
 
     Args:
@@ -111,17 +128,20 @@ def run(out: TextIO, *, keep: bool = False, config: ConfigSource = None) -> None
         keep: leave the namespaces up, the guests plugged, instead of
             removing everything at the end.
         config: plugin options, as for :func:`os_vif.initialize`.
+        backend: one of :data:`BACKENDS`: a Linux bridge, or Open vSwitch.
+        ovsdb_connection: with ``backend="ovs"``, the ovsdb-server of a
+            running Open vSwitch to use; None starts private daemons.
 
     Raises:
-        DemoError: no privileges, no ``linux_bridge`` plugin, the guests
-            could not reach each other while plugged (or still could after
-            unplug), the run was interrupted, or clean-up failed.
+        DemoError: no privileges, no plugin for the backend (or, for
+            ``ovs``, no Open vSwitch), the guests could not reach each
+            other while plugged (or still could after unplug), the run was
+            interrupted, or clean-up failed.
         ExceptionBase: a step of the library failed (``PlugException``,
             ``HostOperationError``...); everything made is removed first.
     """
     _check_can_run()
-    _require_plugin()
-    demo = _Demo(out, config)
+    demo = _new_demo(out, config, backend, ovsdb_connection)
     with _terminate_as_interrupt():
         try:
             demo.play(keep=keep)
@@ -140,7 +160,23 @@ def run(out: TextIO, *, keep: bool = False, config: ConfigSource = None) -> None
         left = demo.clean_up()
     if left:
         raise DemoError("clean-up failed" + _left_behind(left))
-    demo.say("\nDone: plugged, pinged, unplugged, cleaned up.")
+    demo.say("\n" + demo.done_message())
+
+
+def _new_demo(
+    out: TextIO, config: ConfigSource, backend: str, ovsdb_connection: str | None
+) -> _Demo:
+    if backend == "ovs":
+        from os_vif import _demo_ovs  # noqa: PLC0415 (only this backend needs it)
+
+        demo: _Demo = _demo_ovs.OvsDemo.prepare(out, config, ovsdb_connection)
+        return demo
+    if backend != PLUGIN:
+        raise DemoError(f"unknown backend {backend!r} (choose from {', '.join(BACKENDS)})")
+    if ovsdb_connection is not None:
+        raise DemoError("--ovsdb-connection is for --backend ovs")
+    _require_plugin(PLUGIN)
+    return _Demo(out, config)
 
 
 def _left_behind(names: list[str]) -> str:
@@ -150,20 +186,27 @@ def _left_behind(names: list[str]) -> str:
 
 
 def cleanup(out: TextIO) -> None:
-    """Remove the namespaces (and so the devices) earlier demo runs left.
+    """Remove what earlier demo runs left: namespaces (and so devices), OVS.
 
     Only names the demo makes are removed: ``osvif-demo-<8 hex digits>`` and
-    its guests ``...-vm<N>``.
+    its guests ``...-vm<N>``. Open vSwitch runs (``--backend ovs``) left a
+    state directory each: their private daemons are stopped by pid, the
+    devices those left deleted, or their bridge removed from the running
+    Open vSwitch they used (see :mod:`os_vif._demo_ovs`).
 
     Raises:
-        DemoError: no privileges, or a namespace could not be removed.
+        DemoError: no privileges, or something could not be removed.
     """
     _check_can_run()
+    failed: list[str] = []
+    if OVS_STATE_ROOT.is_dir():
+        # Only then: the Linux bridge demo never loads the ovs plugin's code.
+        from os_vif import _demo_ovs  # noqa: PLC0415
+
+        failed += _demo_ovs.cleanup_state(out, lambda name: _OWN_NAME.fullmatch(name) is not None)
     names = [name for name in netns.list_netns(PREFIX) if _OWN_NAME.fullmatch(name)]
     if not names:
         _write(out, "No demo namespaces to remove.")
-        return
-    failed: list[str] = []
     for name in names:
         try:
             netns.delete_netns(name)
@@ -232,35 +275,38 @@ def _signals_ignored() -> Iterator[None]:
 
 
 class _Demo:
-    """One run: the names it picked, what it made, what it prints."""
+    """One run: the names it picked, what it made, what it prints.
+
+    This class is the Linux bridge demo; :class:`os_vif._demo_ovs.OvsDemo`
+    overrides its hooks (marked "hook" below) for Open vSwitch.
+    """
+
+    #: The plugin that plugs the guests.
+    plugin = PLUGIN
 
     def __init__(self, out: TextIO, config: ConfigSource) -> None:
         self.out = out
         self.config = config
         self.host = PREFIX + secrets.token_hex(4)
+        self.bridge = self.bridge_name()
         self.made: list[str] = []
         self.sockets: list[socket.socket | Netlink] = []
         self.steps = 0
-        self.initialized = False
+        self.loaded: tuple[str, ...] = ()
         self.reader_gone = False
+        self.pinged = False
         hosts = SUBNET.hosts()
-        self.guests = [self._describe_guest(label, next(hosts)) for label in GUESTS]
+        self.guests = [
+            self._describe_guest(index, label, next(hosts)) for index, label in enumerate(GUESTS)
+        ]
 
-    def _describe_guest(self, label: str, address: ipaddress.IPv4Address) -> _Guest:
-        vif_id = str(uuid.uuid4())
+    def _describe_guest(self, index: int, label: str, address: ipaddress.IPv4Address) -> _Guest:
         network = Network(
             id=str(uuid.uuid4()),
             label="osvif-demo",
-            bridge=BRIDGE,
+            bridge=self.bridge,
             mtu=MTU,
             subnets=SubnetList([Subnet(cidr=str(SUBNET))]),
-        )
-        vif = VIFBridge(
-            id=vif_id,
-            plugin=PLUGIN,
-            network=network,
-            vif_name=derived_name(TAP_PREFIX, vif_id),
-            bridge_name=BRIDGE,
         )
         instance = InstanceInfo(
             uuid=str(uuid.uuid4()), name=f"osvif-demo-{label}", project_id="osvif-demo"
@@ -269,9 +315,83 @@ class _Demo:
             label=label,
             netns=f"{self.host}-{label}",
             address=ipaddress.IPv4Interface(f"{address}/{SUBNET.prefixlen}"),
-            vif=vif,
+            vif=self.make_vif(index, str(uuid.uuid4()), network),
             instance=instance,
         )
+
+    # --- hooks (the Linux bridge backend) ------------------------------------------
+
+    def bridge_name(self) -> str:
+        """Hook: the bridge both guests are plugged into."""
+        return BRIDGE
+
+    def make_vif(self, index: int, vif_id: str, network: Network) -> VIFBridge | VIFOpenVSwitch:
+        """Hook: the VIF of guest number ``index`` (its MAC is set once wired)."""
+        return VIFBridge(
+            id=vif_id,
+            plugin=self.plugin,
+            network=network,
+            vif_name=derived_name(TAP_PREFIX, vif_id),
+            bridge_name=BRIDGE,
+        )
+
+    def title(self) -> str:
+        """Hook: the first line printed."""
+        return "os-vif demo: two guests on one Linux bridge, plugged with os_vif.plug()"
+
+    def start_backend(self) -> None:
+        """Hook: what the backend needs before the plug (after the namespaces)."""
+
+    def before_plug(self) -> None:
+        """Hook: what a hypervisor would do before plugging, inside the host."""
+
+    def describe_vif(self, guest: _Guest) -> str:
+        """Hook: the VIF as printed with each os_vif call."""
+        return f"VIFBridge vif_name={guest.vif_name} bridge_name={BRIDGE}"
+
+    def carrier_devices(self) -> set[str]:
+        """Hook: the devices that must have carrier before the first ping."""
+        return {guest.vif_name for guest in self.guests}
+
+    def show_plugged(self) -> None:
+        """Hook: show what the plug made."""
+        self.section(f"Bridge {BRIDGE} and its ports, read back over netlink")
+        self.show_bridge()
+
+    def show_unplugged(self) -> None:
+        """Hook: show what is left after unplug."""
+        self.show_bridge()
+
+    def no_ping_reason(self) -> str | None:
+        """Hook: why the guests cannot be expected to reach each other, if so."""
+        return None
+
+    def release_backend(self) -> list[str]:
+        """Hook: clean-up before the namespaces go; return what is left behind."""
+        return []
+
+    def forget_backend(self) -> list[str]:
+        """Hook: clean-up after the namespaces went; return what is left behind."""
+        return []
+
+    def kept_commands(self) -> list[str]:
+        """Hook: commands to look around a --keep run."""
+        first, second = self.guests
+        return [
+            f"ip netns exec {self.host} ip -d link show {BRIDGE}",
+            f"ip netns exec {self.host} ip link show master {BRIDGE}",
+            f"ip netns exec {first.netns} ping -c 3 {second.address.ip}",
+        ]
+
+    def kept_notes(self) -> list[str]:
+        """Hook: lines printed after the commands of a --keep run."""
+        return []
+
+    def done_message(self) -> str:
+        """Hook: the last line of a run that went through."""
+        if self.pinged:
+            return "Done: plugged, pinged, unplugged, cleaned up."
+        return "Done: plugged, unplugged, cleaned up (no ping, see above)."
 
     # --- output --------------------------------------------------------------
 
@@ -297,31 +417,40 @@ class _Demo:
     # --- the steps -------------------------------------------------------------
 
     def play(self, *, keep: bool) -> None:
-        self.say("os-vif demo: two guests on one Linux bridge, plugged with os_vif.plug()")
+        self.say(self.title())
         self.section("Namespaces (the host's own network is not touched)")
         self.create_namespaces()
+        self.start_backend()
         self.section(f"Plug, inside {self.host}")
         self.initialize()
+        self.before_plug()
         for guest in self.guests:
             self.call_api("plug", guest)
         self.wait_for_carrier()
-        self.section(f"Bridge {BRIDGE} and its ports, read back over netlink")
-        self.show_bridge()
+        self.show_plugged()
         first, second = self.guests
-        self.section(f"Ping {second.label} ({second.address.ip}) from {first.label}")
-        if not self.ping(first, second):
-            raise DemoError(
-                f"{first.label} cannot reach {second.label} through {BRIDGE} after plug"
-            )
-        self.say(f"   {first.label} reaches {second.label} through {BRIDGE}")
+        no_ping = self.no_ping_reason()
+        if no_ping is None:
+            self.section(f"Ping {second.label} ({second.address.ip}) from {first.label}")
+            if not self.ping(first, second):
+                raise DemoError(
+                    f"{first.label} cannot reach {second.label} through {self.bridge} after plug"
+                )
+            self.say(f"   {first.label} reaches {second.label} through {self.bridge}")
+            self.pinged = True
+        else:
+            self.section(f"No ping from {first.label} to {second.label}")
+            for line in no_ping.splitlines():
+                self.say(f"   {line}")
         self.section("Unplug")
         for guest in self.guests:
             self.call_api("unplug", guest)
-        self.show_bridge()
-        self.say(f"   ping {second.label} ({second.address.ip}) from {first.label} again:")
-        if self.ping(first, second):
-            raise DemoError(f"{first.label} still reaches {second.label} after unplug")
-        self.say(f"   no path from {first.label} to {second.label} any more, as expected")
+        self.show_unplugged()
+        if self.pinged:
+            self.say(f"   ping {second.label} ({second.address.ip}) from {first.label} again:")
+            if self.ping(first, second):
+                raise DemoError(f"{first.label} still reaches {second.label} after unplug")
+            self.say(f"   no path from {first.label} to {second.label} any more, as expected")
         if keep:
             self.section("Plug again and leave it up (--keep)")
             for guest in self.guests:
@@ -369,11 +498,11 @@ class _Demo:
         # Loaded from a thread inside the demo's host, so that whatever a
         # plugin opens at load time (a netlink socket) acts there.
         report = self.in_host(lambda: os_vif.initialize(self.config, reset=True))
-        self.initialized = True
+        self.loaded = report.loaded
         self.say(f"   os_vif.initialize(): plugins {', '.join(report.loaded) or 'none'}")
-        if PLUGIN not in report.loaded:
-            reason = report.failed.get(PLUGIN, "not found")
-            raise DemoError(f"the {PLUGIN} plugin did not load: {reason}")
+        if self.plugin not in report.loaded:
+            reason = report.failed.get(self.plugin, "not found")
+            raise DemoError(f"the {self.plugin} plugin did not load: {reason}")
 
     def call_api(self, verb: str, guest: _Guest) -> None:
         api = os_vif.plug if verb == "plug" else os_vif.unplug
@@ -382,8 +511,7 @@ class _Demo:
         self.in_host(lambda: api(vif, guest.instance))
         elapsed = (time.perf_counter() - started) * 1000
         self.say(
-            f"   os_vif.{verb}(VIFBridge vif_name={vif.vif_name} bridge_name={BRIDGE}) "
-            f"for {guest.label}: ok, {elapsed:.1f} ms"
+            f"   os_vif.{verb}({self.describe_vif(guest)}) for {guest.label}: ok, {elapsed:.1f} ms"
         )
 
     def wait_for_carrier(self) -> None:
@@ -393,7 +521,7 @@ class _Demo:
         delay, and a bridge port forwards only once it has carrier.
         """
         nl = self.host_netlink()
-        names = {guest.vif_name for guest in self.guests}
+        names = self.carrier_devices()
         started = time.monotonic()
         while True:
             down = sorted(
@@ -454,7 +582,7 @@ class _Demo:
     # --- the end ---------------------------------------------------------------
 
     def clean_up(self, header: str | None = None) -> list[str]:
-        """Remove what this run made; return the namespaces left behind.
+        """Remove what this run made; return what is left behind.
 
         Nothing stops it half-way: not a second Ctrl-C, not a reader gone.
         """
@@ -462,20 +590,23 @@ class _Demo:
             if header is not None:
                 self.say_if_heard(header)
             self.close_sockets()
-            failed: list[str] = []
+            failed = self.release_backend()
+            left: list[str] = []
             for name in reversed(self.made):
                 try:
                     netns.delete_netns(name)
                 except ExceptionBase as exc:
-                    failed.append(name)
+                    left.append(name)
                     self.say_if_heard(f"   could not remove {name}: {exc}")
                 else:
                     self.say_if_heard(f"   removed namespace {name} (and its devices)")
-            self.made = failed
+            self.made = left
+            failed += left
+            failed += self.forget_backend()
         return failed
 
     def close_sockets(self) -> None:
-        """Close every socket opened in the demo's namespaces, the plugin's too.
+        """Close every socket opened in the demo's namespaces, the plugins' too.
 
         An open socket keeps its namespace, and so its devices, alive after
         the namespace's name is removed.
@@ -483,27 +614,24 @@ class _Demo:
         for held in self.sockets:
             held.close()
         self.sockets.clear()
-        if self.initialized:
+        for name in self.loaded:
             with contextlib.suppress(ExceptionBase):
-                _api.loaded_plugin(PLUGIN).close()
+                _api.loaded_plugin(name).close()
 
     def explain_kept(self) -> None:
         self.close_sockets()
-        first, second = self.guests
         self.say("\nLeft up (--keep). Look around:")
-        for command in (
-            f"ip netns exec {self.host} ip -d link show {BRIDGE}",
-            f"ip netns exec {self.host} ip link show master {BRIDGE}",
-            f"ip netns exec {first.netns} ping -c 3 {second.address.ip}",
-        ):
+        for command in self.kept_commands():
             self.say(f"   {command}")
+        for note in self.kept_notes():
+            self.say(note)
         self.say("Remove it all with:\n   os-vif demo --cleanup")
 
 
-def _require_plugin() -> None:
-    if not metadata.entry_points(group="os_vif", name=PLUGIN):
+def _require_plugin(plugin: str) -> None:
+    if not metadata.entry_points(group="os_vif", name=plugin):
         raise DemoError(
-            f"the {PLUGIN} plugin is not installed (no {PLUGIN!r} entry point in group 'os_vif')"
+            f"the {plugin} plugin is not installed (no {plugin!r} entry point in group 'os_vif')"
         )
 
 

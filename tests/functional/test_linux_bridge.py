@@ -270,8 +270,9 @@ def test_two_guests_talk_through_the_bridge_until_unplugged(netns, make_guest):
         vifs = [make_vif("tapa", bridge="brdemo"), make_vif("tapb", bridge="brdemo")]
         for vif in vifs:
             os_vif.plug(vif, instance)
-        assert one.ping(two.ip_address)
-        assert two.ping(one.ip_address)
+        # a veth port forwards once its carrier is up, up to ~1 s after plug
+        assert one.ping(two.ip_address, timeout=5.0)
+        assert two.ping(one.ip_address, timeout=5.0)
         for vif in vifs:
             os_vif.unplug(vif, instance)
         assert not one.ping(two.ip_address, timeout=0.5)
