@@ -124,7 +124,10 @@ def _cmd_convert(args: argparse.Namespace, out: TextIO) -> None:
     obj = VersionedObject.obj_from_primitive(_read_json(args.file))
     manifest = None
     if args.manifest is not None:
-        manifest = json.loads(args.manifest)
+        try:
+            manifest = json.loads(args.manifest)
+        except ValueError as exc:
+            raise UsageError(f"--manifest is not valid JSON: {exc}") from exc
         if not isinstance(manifest, dict):
             raise UsageError("--manifest must be a JSON object of {name: version}")
     json.dump(obj.obj_to_primitive(args.to_version, manifest), out, indent=2)

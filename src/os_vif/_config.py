@@ -106,7 +106,9 @@ def _from_ini(text: str, source: str) -> dict[str, PluginOptions]:
     import configparser  # noqa: PLC0415 (only for INI files; kept off the import path)
 
     # No interpolation: nova.conf values may hold '%' legitimately.
-    parser = configparser.ConfigParser(interpolation=None, default_section="\0none")
+    # Not strict: nova.conf repeats keys in sections of its own ([pci]
+    # device_spec); a repeated key in ours keeps the last value, as oslo does.
+    parser = configparser.ConfigParser(interpolation=None, default_section="\0none", strict=False)
     try:
         parser.read_string(text, source=source)
     except configparser.Error as exc:

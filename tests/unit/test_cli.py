@@ -141,3 +141,9 @@ def test_config_errors_name_the_file(tmp_path, vif_file):
 
 def test_usage_error_exits_2():
     assert run("convert").returncode == 2
+
+
+def test_bad_manifest_is_one_line(vif_file):
+    result = run("convert", str(vif_file), "--manifest", "{nope")
+    assert result.returncode == 1
+    assert result.stderr.startswith("UsageError: --manifest is not valid JSON")

@@ -108,3 +108,12 @@ def test_unreadable_and_malformed_files(tmp_path):
         read_config(bad_ini)
     with pytest.raises(exception.ConfigError, match="expected a table"):
         read_config({"sample": 5})
+
+
+def test_repeated_keys_in_other_sections_of_nova_conf(tmp_path):
+    path = tmp_path / "nova.conf"
+    path.write_text(
+        "[pci]\ndevice_spec = {}\ndevice_spec = {}\n\n[os_vif_sample]\nmtu = 1400\nmtu = 9000\n"
+    )
+    config = build_config(SampleConfig, read_config(path)["sample"])
+    assert config.mtu == 9000

@@ -211,3 +211,15 @@ def test_parent_versions_must_be_declared_when_the_parent_changed():
 
         class BadVersion(objects.VIFBase, register=False):
             VERSION = "one"
+
+
+def test_recursive_reset_follows_changed_fields_only_like_os_vif():
+    subnet = make_subnet()
+    subnets = objects.SubnetList([subnet])
+    subnets.obj_reset_changes()  # 'objects' no longer counts as changed...
+    subnets.obj_reset_changes(recursive=True)
+    assert "cidr" in subnet.obj_what_changed()  # ...so its items keep theirs
+
+
+def test_register_all_is_accepted():
+    objects.register_all()

@@ -39,6 +39,14 @@ from os_vif.objects.vif import (
     VIFVHostUser,
 )
 
+
+def register_all() -> None:
+    """Do nothing: importing this package registers every class.
+
+    Kept for callers written for os-vif, which need this call.
+    """
+
+
 __all__ = [
     "DatapathOffloadBase",
     "DatapathOffloadRepresentor",
@@ -75,4 +83,5 @@ __all__ = [
     "VersionedObject",
     "base",
     "fields",
+    "register_all",
 ]

@@ -234,7 +234,9 @@ class VersionedObject:
     ) -> None:
         """Forget changes, of all fields or of *fields*; *recursive* for children."""
         if recursive:
-            for name in type(self).fields if fields is None else fields:
+            # As os-vif: only children of fields that count as changed.
+            changed = self.obj_what_changed()
+            for name in changed if fields is None else changed.intersection(fields):
                 value = self.__dict__.get(name)
                 children = value if isinstance(value, list) else [value]
                 for child in children:
