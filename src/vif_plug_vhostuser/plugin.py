@@ -47,6 +47,7 @@ class VHostUserPlugin(PluginBase):
             mode=self.config.mode,
             owner=self.config.socket_dir_owner,
             group=self.config.socket_dir_group,
+            allowed_dirs=self.config.socket_dirs,
         )
         try:
             if vhost.mode == VIFVHostUserMode.SERVER:

@@ -7,7 +7,6 @@ import errno
 import grp
 import os
 import pwd
-import socket
 import stat
 import time
 from collections.abc import Sequence
@@ -76,17 +75,29 @@ def _gid(group: str | None) -> int:
 
 
 def ensure_directory(
-    directory: PurePosixPath, *, mode: int, owner: str | None, group: str | None
+    directory: PurePosixPath,
+    *,
+    mode: int,
+    owner: str | None,
+    group: str | None,
+    allowed_dirs: Sequence[str],
 ) -> list[str]:
-    """Create *directory* (and missing parents) and set its mode and owner.
+    """Create *directory* (and missing parents) with the mode and owner.
+
+    Only directories this call creates get the mode and owner: an existing
+    directory is the administrator's (it may be a shared run directory).
+    The path is checked again against *allowed_dirs* after following
+    symbolic links, so a link inside a socket directory cannot lead outside.
 
     Returns:
         The directories this call created, deepest last (for rollback).
 
     Raises:
-        HostOperationError: a directory could not be made or changed, or a
-            non-directory is in the way.
+        InvalidSocketPath: a symbolic link leads outside the socket directories.
+        HostOperationError: a directory could not be made, or a non-directory
+            is in the way.
     """
+    _check_real_location(directory, allowed_dirs)
     created: list[str] = []
     missing = [d for d in [directory, *directory.parents] if not os.path.lexists(d)]
     try:
@@ -94,12 +105,11 @@ def ensure_directory(
         for path in reversed(missing):
             os.mkdir(path, mode)
             created.append(str(path))
-        info = os.lstat(directory)
-        if stat.S_ISDIR(info.st_mode):
-            if stat.S_IMODE(info.st_mode) != mode:
-                os.chmod(directory, mode)
-            if uid not in (-1, info.st_uid) or gid not in (-1, info.st_gid):
-                os.chown(directory, uid, gid)
+            # mkdir's mode passes through the umask; set it exactly.
+            os.chmod(path, mode)
+            if uid != -1 or gid != -1:
+                os.chown(path, uid, gid)
+        info = os.stat(directory)
     except (OSError, KeyError) as exc:
         remove_directories(created)
         raise exception.HostOperationError(
@@ -113,6 +123,15 @@ def ensure_directory(
             step="prepare socket directory", device=str(directory), detail="not a directory"
         )
     return created
+
+
+def _check_real_location(directory: PurePosixPath, allowed_dirs: Sequence[str]) -> None:
+    # realpath resolves the part of the path that exists and keeps the rest.
+    real = PurePosixPath(os.path.realpath(directory))
+    if not any(real.is_relative_to(os.path.realpath(allowed)) for allowed in allowed_dirs):
+        raise InvalidSocketPath(
+            path=str(directory), reason=f"leads outside the socket directories (to {real})"
+        )
 
 
 def remove_directories(created: Sequence[str]) -> None:
@@ -132,6 +151,8 @@ def is_socket(path: str) -> bool:
 
 def is_listening(path: str) -> bool:
     """Whether a process accepts connections on the UNIX socket at *path*."""
+    import socket  # noqa: PLC0415 (only when probing; kept off initialize()'s path)
+
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
         probe.settimeout(1.0)
         try:

@@ -55,14 +55,27 @@ def test_plug_creates_the_directory_with_mode(socket_root):
     assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o750
 
 
-def test_plug_repairs_mode_and_owner_of_an_existing_directory(socket_root):
+def test_plug_sets_the_owner_of_what_it_creates_only(socket_root):
     if os.geteuid() != 0:
         pytest.skip("changing a directory's owner needs root")
     socket_root.mkdir(mode=0o700)
     plugin = make_plugin(socket_root, socket_dir_owner="1234", socket_dir_group="2345")
-    plugin.plug(make_vif(socket_root / "vhu0.sock"), None)
-    info = os.stat(socket_root)
-    assert (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o775, 1234, 2345)
+    plugin.plug(make_vif(socket_root / "instance-1" / "vhu0.sock"), None)
+    made = os.stat(socket_root / "instance-1")
+    assert (stat.S_IMODE(made.st_mode), made.st_uid, made.st_gid) == (0o775, 1234, 2345)
+    existing = os.stat(socket_root)  # the administrator's: left as it was
+    assert (stat.S_IMODE(existing.st_mode), existing.st_uid) == (0o700, 0)
+
+
+def test_a_symlink_cannot_lead_outside_the_socket_dirs(socket_root, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    socket_root.mkdir()
+    (socket_root / "link").symlink_to(outside)
+    plugin = make_plugin(socket_root)
+    with pytest.raises(InvalidSocketPath, match="leads outside"):
+        plugin.plug(make_vif(socket_root / "link" / "made" / "vhu0.sock"), None)
+    assert list(outside.iterdir()) == []
 
 
 @pytest.mark.parametrize(
