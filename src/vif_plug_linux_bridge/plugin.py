@@ -17,41 +17,47 @@ Every step is idempotent; a plug that fails half-way removes what it created.
 
 from __future__ import annotations
 
-import logging
+import threading
+from typing import TYPE_CHECKING
 
 from os_vif import exception
-from os_vif._linux import sysctl
-from os_vif._linux.hostwork import KeyedLocks, NamespaceNetlink, Undo
-from os_vif._linux.names import owned_by, owner_alias, validate_device_name
-from os_vif._linux.netlink import Netlink
+from os_vif._linux.names import owner_alias, validate_device_name
 from os_vif.objects.host_info import HostPluginInfo
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFBase, VIFBridge
 from os_vif.plugin import PluginBase, describe_plugin
 from vif_plug_linux_bridge.config import LinuxBridgeConfig
 
-__all__ = ["LinuxBridgePlugin"]
+if TYPE_CHECKING:
+    from vif_plug_linux_bridge._host import Host
 
-LOG = logging.getLogger(__name__)
+__all__ = ["LinuxBridgePlugin"]
 
 #: The alias marking bridges and uplinks this plugin created.
 CREATED_ALIAS = owner_alias("linux_bridge")
 
 
 class LinuxBridgePlugin(PluginBase):
-    """Plugs VIFBridge onto Linux bridges."""
+    """Plugs VIFBridge onto Linux bridges.
+
+    The netlink machinery (:mod:`._host`) is imported on the first plug or
+    unplug.
+    """
 
     CONFIG_CLASS = LinuxBridgeConfig
     config: LinuxBridgeConfig
 
     def __init__(self, config: LinuxBridgeConfig | None = None, *, plugin_name: str = "") -> None:
         super().__init__(config, plugin_name=plugin_name)
-        self._sockets = NamespaceNetlink()
-        self._bridge_locks = KeyedLocks()
+        self._host: Host | None = None
+        self._guard = threading.Lock()
 
     def close(self) -> None:
         """Close the plugin's netlink sockets."""
-        self._sockets.close()
+        with self._guard:
+            host, self._host = self._host, None
+        if host is not None:
+            host.close()
 
     def describe(self) -> HostPluginInfo:
         """Declare VIFBridge, every version we have."""
@@ -62,36 +68,24 @@ class LinuxBridgePlugin(PluginBase):
         bridge = _checked(vif)
         mtu = self._mtu(bridge)
         uplink = self._uplink(bridge)
-        with (
-            self._bridge_locks.held(bridge.bridge_name),
-            self._sockets.netlink() as netlink,
-            Undo() as undo,
-        ):
-            if netlink.get_link(bridge.bridge_name) is None:
-                created = netlink.ensure_bridge(
-                    bridge.bridge_name, mtu=mtu, alias=CREATED_ALIAS, up=True
-                )
-                if created:
-                    undo.push(lambda: netlink.delete_link(bridge.bridge_name))
-            else:
-                netlink.ensure_bridge(bridge.bridge_name, mtu=mtu, up=True)
-            if not self.config.use_ipv6:
-                sysctl.disable_ipv6(bridge.bridge_name)
-            if uplink is not None:
-                _attach_uplink(netlink, bridge, uplink, undo)
-            if netlink.get_link(bridge.vif_name) is not None:
-                netlink.configure_link(bridge.vif_name, mtu=mtu, master=bridge.bridge_name, up=True)
-        LOG.debug("Plugged %s onto %s", bridge.vif_name, bridge.bridge_name)
+        self._get_host().plug(bridge, mtu=mtu, uplink=uplink, ipv6=self.config.use_ipv6)
 
     def unplug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> None:
         """Detach the guest device; delete an empty bridge we made, if configured."""
         bridge = _checked(vif)
-        with self._bridge_locks.held(bridge.bridge_name), self._sockets.netlink() as netlink:
-            device = netlink.get_link(bridge.vif_name)
-            if device is not None and device.master_name == bridge.bridge_name:
-                netlink.clear_master(bridge.vif_name)
-            if self.config.delete_empty_bridges:
-                _delete_if_empty(netlink, bridge.bridge_name)
+        self._get_host().unplug(
+            bridge,
+            delete_empty_bridges=self.config.delete_empty_bridges,
+            uplink=self._uplink(bridge),
+        )
+
+    def _get_host(self) -> Host:
+        with self._guard:
+            if self._host is None:
+                from vif_plug_linux_bridge._host import Host  # noqa: PLC0415 (on first use)
+
+                self._host = Host(CREATED_ALIAS)
+            return self._host
 
     # --- pieces ------------------------------------------------------------------
 
@@ -110,54 +104,21 @@ class LinuxBridgePlugin(PluginBase):
         if network.should_provide_vlan:
             parent = self.config.vlan_interface or bridge_interface
             vlan = network.vlan if "vlan" in network else None
-            if vlan is None:
+            if vlan is None or not 1 <= vlan <= 4094:
                 raise exception.HostOperationError(
                     step="plan VLAN uplink",
                     device=vif.bridge_name,
-                    detail="the network asks for a VLAN but gives no VLAN id",
+                    detail=f"the network asks for a VLAN but gives no valid VLAN id ({vlan})",
                 )
         else:
             parent = self.config.flat_interface or bridge_interface
             vlan = None
         if not parent:
-            raise exception.NetworkInterfaceNotFound(
-                interface=f"uplink of {vif.bridge_name} (set vlan_interface or flat_interface)"
-            )
+            # Nova's linuxbridge VIFs ask for the bridge and name no uplink:
+            # the bridge is made without one, as os-vif did.
+            return None
         validate_device_name(parent)
         return parent, vlan
-
-
-def _attach_uplink(
-    netlink: Netlink, vif: VIFBridge, uplink: tuple[str, int | None], undo: Undo
-) -> None:
-    parent, vlan = uplink
-    if netlink.get_link(parent) is None:
-        raise exception.NetworkInterfaceNotFound(interface=parent)
-    device = parent
-    if vlan is not None:
-        device = validate_device_name(f"vlan{vlan}")
-        existing = netlink.get_link(device)
-        if netlink.ensure_vlan(device, parent, vlan, up=True, alias=CREATED_ALIAS):
-            undo.push(lambda: netlink.delete_link(device))
-        elif existing is not None and existing.master_name != vif.bridge_name:
-            LOG.info("Reusing VLAN device %s for %s", device, vif.bridge_name)
-    current = netlink.get_link(device)
-    if current is not None and current.master_name != vif.bridge_name:
-        netlink.configure_link(device, master=vif.bridge_name, up=True)
-        if device == parent:
-            undo.push(lambda: netlink.clear_master(parent))
-
-
-def _delete_if_empty(netlink: Netlink, bridge_name: str) -> None:
-    bridge = netlink.get_link(bridge_name)
-    if bridge is None or owned_by(bridge.alias) is None:
-        return  # gone, or not ours to delete
-    ports = [link for link in netlink.list_links() if link.master_index == bridge.index]
-    ours = [port.name for port in ports if owned_by(port.alias) is not None]
-    if len(ours) != len(ports):
-        return  # still in use
-    netlink.delete_links([*ours, bridge_name])
-    LOG.info("Deleted empty bridge %s", bridge_name)
 
 
 def _checked(vif: VIFBase) -> VIFBridge:

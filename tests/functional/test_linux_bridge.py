@@ -75,14 +75,54 @@ def test_use_ipv6_leaves_ipv6_on(netns, make_plugin):
     assert not ipv6_disabled("brq1")
 
 
-def test_existing_bridge_is_converged_and_not_marked_ours(netns, make_plugin):
+def test_existing_bridge_is_used_as_it_is(netns, make_plugin):
     netns.ip("link", "add", "brq1", "mtu", "1500", "type", "bridge", "stp_state", "1")
     make_plugin().plug(make_vif(), None)
     bridge = netns.link("brq1")
-    assert bridge["linkinfo"]["info_data"]["stp_state"] == 0
-    assert bridge["mtu"] == 1400
     assert "UP" in bridge["flags"]
-    assert "ifalias" not in bridge  # someone else's bridge stays unmarked
+    # someone else's bridge: its STP, MTU and IPv6 stay theirs, and it is not marked ours
+    assert bridge["linkinfo"]["info_data"]["stp_state"] == 1
+    assert bridge["mtu"] == 1500
+    assert not ipv6_disabled("brq1")
+    assert "ifalias" not in bridge
+
+
+def test_a_non_bridge_under_the_name_is_refused(netns, make_plugin):
+    netns.ip("link", "add", "brq1", "type", "veth", "peer", "name", "brq1p")
+    with pytest.raises(exception.HostOperationError, match="veth"):
+        make_plugin().plug(make_vif(), None)
+
+
+def test_our_bridge_is_converged_on_replug(netns, make_plugin):
+    plugin = make_plugin()
+    plugin.plug(make_vif(), None)
+    netns.ip("link", "set", "brq1", "type", "bridge", "stp_state", "1")
+    plugin.plug(make_vif(), None)
+    assert netns.link("brq1")["linkinfo"]["info_data"]["stp_state"] == 0
+
+
+def test_no_uplink_named_means_a_bridge_without_one(netns, make_plugin):
+    # Nova's linuxbridge VIFs ask for the bridge and name no interface
+    make_plugin().plug(make_vif(should_provide_bridge=True), None)
+    assert netns.link("brq1") is not None
+
+
+def test_an_uplink_on_another_bridge_is_not_taken(netns, make_plugin):
+    netns.ip("link", "add", "eth9", "type", "veth", "peer", "name", "eth9p")
+    netns.ip("link", "add", "other", "type", "bridge")
+    netns.ip("link", "set", "eth9", "master", "other")
+    make_plugin().plug(make_vif(should_provide_bridge=True, bridge_interface="eth9"), None)
+    assert netns.link("eth9")["master"] == "other"
+
+
+def test_empty_bridge_with_its_flat_uplink_is_deleted_and_the_nic_kept(netns, make_plugin):
+    netns.ip("link", "add", "eth9", "type", "veth", "peer", "name", "eth9p")
+    plugin = make_plugin(delete_empty_bridges=True)
+    vif = make_vif(should_provide_bridge=True, bridge_interface="eth9")
+    plugin.plug(vif, None)
+    plugin.unplug(vif, None)
+    assert netns.link("brq1") is None
+    assert "master" not in netns.link("eth9")
 
 
 def test_existing_device_is_attached_with_the_mtu(netns, make_guest, make_plugin):
@@ -205,7 +245,7 @@ def test_vlan_uplink_on_a_kernel_without_8021q(netns, make_plugin):
 
 def test_vlan_network_without_an_id_is_refused(netns, make_plugin):
     vif = make_vif(should_provide_bridge=True, should_provide_vlan=True, bridge_interface="e")
-    with pytest.raises(exception.HostOperationError, match="no VLAN id"):
+    with pytest.raises(exception.HostOperationError, match="no valid VLAN id"):
         make_plugin().plug(vif, None)
     assert netns.ifnames() == {"lo"}
 
@@ -276,6 +316,31 @@ def test_two_guests_talk_through_the_bridge_until_unplugged(netns, make_guest):
         for vif in vifs:
             os_vif.unplug(vif, instance)
         assert not one.ping(two.ip_address, timeout=0.5)
+    finally:
+        os_vif._api.loaded_plugin("linux_bridge").close()
+        os_vif._api._state = None
+
+
+def test_a_batch_goes_through_the_default_loop(netns, make_guest):
+    for name in ("tapa", "tapb", "tapc"):
+        make_guest(name)
+    os_vif._api._state = None
+    try:
+        os_vif.initialize(reset=True)
+        vifs = [make_vif("tapa"), make_vif("tapb", bridge="brq2"), make_vif("tap/bad")]
+        with pytest.raises(exception.BatchPlugError) as caught:
+            os_vif.plug_many(vifs)
+        results = caught.value.results
+        plugged = os_vif.PlugOutcome.PLUGGED
+        assert [r.outcome for r in results] == [plugged, plugged, os_vif.PlugOutcome.FAILED]
+        assert isinstance(results[2].error, exception.InvalidDeviceName)
+        assert netns.link("tapa")["master"] == "brq1"
+        assert netns.link("tapb")["master"] == "brq2"
+        assert "master" not in netns.link("tapc")
+        results = os_vif.unplug_many(vifs[:2])
+        assert [r.outcome for r in results] == [os_vif.PlugOutcome.UNPLUGGED] * 2
+        assert "master" not in netns.link("tapa")
+        assert "master" not in netns.link("tapb")
     finally:
         os_vif._api.loaded_plugin("linux_bridge").close()
         os_vif._api._state = None
