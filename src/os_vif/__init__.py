@@ -6,6 +6,8 @@
     os_vif.initialize()            # load the installed plugins
     os_vif.plug(vif, instance)     # vif: an os_vif.objects.VIF* object
     os_vif.unplug(vif, instance)
+    os_vif.plug_many(vifs)         # a batch: one report per VIF
+    os_vif.unplug_many(vifs)
     os_vif.host_info()             # what this host can plug, for negotiation
 """
 
@@ -16,17 +18,30 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from os_vif import exception, objects, plugin, vnic_types
-    from os_vif._api import LoadReport, host_info, initialize, plug, unplug
+    from os_vif._api import (
+        LoadReport,
+        host_info,
+        initialize,
+        plug,
+        plug_many,
+        unplug,
+        unplug_many,
+    )
+    from os_vif._report import PlugOutcome, VIFResult
 
 __all__ = [
     "LoadReport",
+    "PlugOutcome",
+    "VIFResult",
     "exception",
     "host_info",
     "initialize",
     "objects",
     "plug",
+    "plug_many",
     "plugin",
     "unplug",
+    "unplug_many",
     "vnic_types",
 ]
 
@@ -37,7 +52,11 @@ _LAZY = {
     "host_info": "os_vif._api",
     "initialize": "os_vif._api",
     "plug": "os_vif._api",
+    "plug_many": "os_vif._api",
     "unplug": "os_vif._api",
+    "unplug_many": "os_vif._api",
+    "PlugOutcome": "os_vif._report",
+    "VIFResult": "os_vif._report",
     "exception": "os_vif.exception",
     "objects": "os_vif.objects",
     "plugin": "os_vif.plugin",

@@ -27,7 +27,11 @@
     │                                   this host cannot plug
     ├── ConfigError                     bad configuration (file, section, option)
     ├── PlugException                   plug failed; the cause is chained
-    ├── UnplugException                 unplug failed; the cause is chained
+    │   ├── UnplugException             unplug failed; the cause is chained
+    │   └── BatchPlugError              plug_many: some VIFs failed; carries the
+    │       │                           per-VIF report
+    │       └── BatchUnplugError        unplug_many: the same (also an
+    │                                   UnplugException)
     ├── InvalidDeviceName               an interface name the kernel would refuse
     │                                   (ValueError)
     ├── HostOperationError              a step of host work failed (errno kept)
@@ -46,9 +50,16 @@ works here.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from os_vif._report import VIFResult
 
 __all__ = [
+    "BatchPlugError",
+    "BatchUnplugError",
     "ConfigError",
     "ExceptionBase",
     "FieldNotSet",
@@ -399,6 +410,44 @@ class PlugException(ExceptionBase):
 
 class UnplugException(PlugException):
     """Unplugging a VIF failed; ``__cause__`` holds the underlying error."""
+
+    verb: ClassVar[str] = "unplug"
+
+
+class BatchPlugError(PlugException):
+    """Some VIFs of a :func:`os_vif.plug_many` batch failed; the others are plugged.
+
+    Every failed VIF is left as it was before the call (nothing half-made);
+    ``__cause__`` is the first failure's error.
+
+    Attributes:
+        results: the report on every VIF of the batch, in the order given.
+        failures: the reports of the VIFs that failed.
+
+    """
+
+    def __init__(self, *, results: Sequence[VIFResult]) -> None:
+        self.results = tuple(results)
+        self.failures = tuple(r for r in self.results if r.error is not None)
+        first = self.failures[0].error if self.failures else None
+        PlugException.__init__(self, err=first)
+        shown = "; ".join(f"{r.vif_id or '?'}: {r.error}" for r in self.failures[:3])
+        more = f"; and {len(self.failures) - 3} more" if len(self.failures) > 3 else ""
+        self.message = (
+            f"failed to {self.verb} {len(self.failures)} of {len(self.results)} VIFs: {shown}{more}"
+        )
+        self.args = (self.message,)
+
+    @property
+    def retriable(self) -> bool:  # type: ignore[override]
+        """Whether every failure may go away if tried again."""
+        return bool(self.failures) and all(
+            getattr(r.error, "retriable", False) for r in self.failures
+        )
+
+
+class BatchUnplugError(BatchPlugError, UnplugException):
+    """Some VIFs of a :func:`os_vif.unplug_many` batch failed; the others are unplugged."""
 
     verb: ClassVar[str] = "unplug"
 

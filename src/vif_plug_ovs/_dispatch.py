@@ -4,13 +4,16 @@ Each VIF class has a :class:`Handler` in :data:`HANDLERS`. The
 :class:`Dispatcher` looks it up after one shared check
 (:func:`~vif_plug_ovs._vif.checked`), so bad input is refused before any host
 work; the handlers then do the kernel work (taps, veth pairs, Linux bridges,
-over netlink) and add their OVSDB commands to a transaction, which the
-dispatcher commits once. If the commit fails, the kernel devices the call
-created are removed again. Unplug deletes the ports first and the kernel
-devices after.
+over netlink) and collect their OVSDB commands, which the dispatcher commits
+together (:func:`~vif_plug_ovs._batch.commit`). If the commit fails, the
+kernel devices made for the VIFs it concerned are removed again. Unplug
+commits the ports' deletion first, then deletes the kernel devices (all of
+a batch's in one netlink request) while ovs-vswitchd applies it, and waits
+for ovs-vswitchd last.
 
 The path takes a sequence of VIFs, not one: a batch shares one netlink
-socket, one transaction and one wait for ovs-vswitchd.
+socket, one transaction and one wait for ovs-vswitchd; a single plug is a
+batch of one.
 """
 
 from __future__ import annotations
@@ -24,11 +27,14 @@ from typing import Any, Final, Generic
 
 from os_vif import exception
 from os_vif._linux.hostwork import KeyedLocks, NamespaceNetlink, Undo
+from os_vif._linux.netlink import Netlink
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFBase, VIFBridge, VIFHostDevice, VIFOpenVSwitch, VIFVHostUser
+from os_vif.plugin import VIFResult, VIFWork
 from vif_plug_ovs import _hostdev, _hybrid, _openvswitch, _vhostuser
+from vif_plug_ovs._batch import Job, commit, live
 from vif_plug_ovs._commands import DelTrunkBridgeIfUnused
-from vif_plug_ovs._ovsdb import OvsdbClient, OvsdbTimeoutError, SslFiles
+from vif_plug_ovs._ovsdb import Command, OvsdbClient, SslFiles
 from vif_plug_ovs._vif import (
     DATAPATH_NETDEV,
     DATAPATH_SYSTEM,
@@ -122,47 +128,106 @@ class Dispatcher:
         return handler, target
 
     def plug(
-        self, vifs: Sequence[_Checked], instance_info: InstanceInfo | None, *, sysfs: Path
-    ) -> None:
-        """Plug checked VIFs: kernel work, then one transaction."""
-        with self._work(vifs, sysfs) as work:
-            for handler, target in vifs:
-                handler.plug(work, target, instance_info)
-            _commit(work)
-        LOG.debug("Plugged %s", ", ".join(target.vif.id for _, target in vifs))
+        self, vifs: Sequence[VIFWork], *, sysfs: Path, wait: bool | None = None
+    ) -> list[VIFResult]:
+        """Plug VIFs: each one's kernel work, then one transaction for all.
+
+        A VIF that fails is reported, with nothing of it left; the others
+        are plugged. Never raises for the failure of a VIF.
+        """
+        jobs = self._checked_jobs(vifs, plugging=True)
+        with self._batch(jobs) as netlink:
+            if netlink is None:
+                return [job.report(plugging=True) for job in jobs]
+            for job in live(jobs):
+                work = job.work = Work(self.config, netlink, Undo(), sysfs)
+                try:
+                    job.handler.plug(work, job.target, job.instance_info)
+                except Exception as exc:  # this VIF only: undo it, go on
+                    job.fail(exc)
+            commit(live(jobs), self.ovsdb, wait=wait)
+        LOG.debug("Plugged %d of %d VIFs", len(live(jobs)), len(jobs))
+        return [job.report(plugging=True) for job in jobs]
 
     def unplug(
-        self, vifs: Sequence[_Checked], instance_info: InstanceInfo | None, *, sysfs: Path
-    ) -> None:
-        """Unplug checked VIFs: one transaction, then the kernel devices."""
-        with self._work(vifs, sysfs) as work:
-            for handler, target in vifs:
-                handler.unplug(work, target, instance_info)
-            # After the ports' deletion, so the check sees the bridge without them.
-            trunks = dict.fromkeys(t.bridge for _, t in vifs if is_trunk_bridge(t.bridge))
-            for bridge in trunks:
-                work.add(DelTrunkBridgeIfUnused(bridge))
-            _commit(work)
-            work.finish_unplug()
-        LOG.debug("Unplugged %s", ", ".join(target.vif.id for _, target in vifs))
+        self, vifs: Sequence[VIFWork], *, sysfs: Path, wait: bool | None = None
+    ) -> list[VIFResult]:
+        """Unplug VIFs: one transaction for all, then their devices in one request.
+
+        Never raises for the failure of a VIF.
+        """
+        jobs = self._checked_jobs(vifs, plugging=False)
+        with self._batch(jobs) as netlink:
+            if netlink is None:
+                return [job.report(plugging=False) for job in jobs]
+            for job in live(jobs):
+                work = job.work = Work(self.config, netlink, Undo(), sysfs)
+                try:
+                    job.handler.unplug(work, job.target, job.instance_info)
+                except Exception as exc:
+                    job.fail(exc)
+            # The kernel devices go while ovs-vswitchd applies the ports'
+            # deletion, not after it: the wait for ovs-vswitchd comes last.
+            sent = commit(live(jobs), self.ovsdb, wait=wait, extra=_trunk_bridges, defer_wait=True)
+            _remove_devices(netlink, live(jobs))
+            for txn in sent:
+                txn.wait_applied()
+        LOG.debug("Unplugged %d of %d VIFs", len(live(jobs)), len(jobs))
+        return [job.report(plugging=False) for job in jobs]
+
+    def _checked_jobs(self, vifs: Sequence[VIFWork], *, plugging: bool) -> list[Job]:
+        jobs = []
+        for vif, instance_info in vifs:
+            job = Job(vif, instance_info, self.plugin_name)
+            try:
+                job.handler, job.target = self.check(vif, plugging=plugging)
+            except Exception as exc:  # bad input: refused before any host work
+                job.fail(exc)
+            jobs.append(job)
+        return jobs
 
     @contextmanager
-    def _work(self, vifs: Sequence[_Checked], sysfs: Path) -> Iterator[Work]:
-        with (
-            _VIF_LOCKS.held(*(target.vif.id for _, target in vifs)),
-            self._netlink.netlink() as netlink,
-            Undo() as undo,
-        ):
-            yield Work(self.config, netlink, self.ovsdb.transaction(), undo, sysfs)
+    def _batch(self, jobs: Sequence[Job]) -> Iterator[Netlink | None]:
+        """Hold the VIFs' locks and a netlink socket (None: no VIF passed the checks)."""
+        ids = [job.target.vif.id for job in live(jobs) if job.target is not None]
+        if not ids:
+            yield None
+            return
+        with _VIF_LOCKS.held(*ids), self._netlink.netlink() as netlink:
+            try:
+                yield netlink
+            except BaseException as exc:
+                # Interrupted between a VIF's kernel work and the commit:
+                # leave none of the uncommitted VIFs half-made.
+                for job in live(jobs):
+                    if job.work is not None and not job.committed:
+                        job.fail(exc)
+                raise
 
 
-def _commit(work: Work) -> None:
+def _trunk_bridges(jobs: Sequence[Job]) -> list[Command]:
+    # After the ports' deletion, so the check sees the bridge without them.
+    bridges = (job.target.bridge for job in jobs if job.target is not None)
+    return [DelTrunkBridgeIfUnused(b) for b in dict.fromkeys(bridges) if is_trunk_bridge(b)]
+
+
+def _remove_devices(netlink: Netlink, jobs: Sequence[Job]) -> None:
+    """Delete (in one request) and bring down the devices left for after the commit."""
+    owners = {name: job for job in jobs if job.work for name in job.work.delete_after}
     try:
-        work.txn.commit()
-    except OvsdbTimeoutError as exc:
-        if exc.committed:
-            # The database has the change; only ovs-vswitchd is late. Removing
-            # the devices now would leave ports pointing at nothing: keep them,
-            # a retried plug converges.
-            work.undo.discard()
-        raise
+        netlink.delete_links(owners)
+    except exception.HostOperationError as exc:
+        # The others are deleted; find each VIF whose devices are still there.
+        for name, job in owners.items():
+            if netlink.get_link(name) is not None:
+                job.fail(exc)
+    for job in jobs:
+        if job.work is None or job.error is not None:
+            continue
+        job.removed = bool(job.work.delete_after)
+        try:
+            for name in job.work.down_after:
+                if netlink.get_link(name) is not None:
+                    netlink.set_down(name)
+        except Exception as exc:
+            job.fail(exc)

@@ -1,13 +1,13 @@
-"""What the VIF handlers share within one call: host handles, the transaction.
+"""What a VIF handler works with: host handles, and the VIF's pending changes.
 
 A handler plugs (or unplugs) one VIF by doing its kernel work through
-:attr:`Work.netlink`, pushing on :attr:`Work.undo` how to reverse each device
-it creates, and adding its OVSDB commands to :attr:`Work.txn`. It never
-commits: the caller commits once, for one VIF or for a whole batch, and runs
-the undo steps if that fails. Kernel devices an unplug must remove go in
-:attr:`Work.delete_after` (and representors to bring down in
-:attr:`Work.down_after`): they go once the ports that use them are gone from
-OVSDB.
+:attr:`Work.netlink`, pushing on :attr:`Work.undo` how to reverse each change
+it makes, and adding its OVSDB commands with :meth:`Work.add`. It never
+commits: the dispatcher puts the commands of one VIF, or of a whole batch,
+in one transaction, and runs a VIF's undo steps if its part fails. Kernel
+devices an unplug must remove go in :attr:`Work.delete_after` (and
+representors to bring down in :attr:`Work.down_after`): they go once the
+ports that use them are gone from OVSDB.
 
 :func:`vif_port` builds the port command every VIF type uses, with the
 plugin's rules for new ports (dead VLAN, QoS); :func:`del_vif_port` its
@@ -25,7 +25,7 @@ from os_vif._linux.hostwork import Undo
 from os_vif._linux.netlink import Netlink
 from os_vif.objects.instance_info import InstanceInfo
 from vif_plug_ovs._commands import AddVifPort, DelVifPort, vif_qos
-from vif_plug_ovs._ovsdb import Command, CommandResult, Transaction
+from vif_plug_ovs._ovsdb import Command
 from vif_plug_ovs._vif import DATAPATH_SYSTEM, DEAD_VLAN, CheckedVIF, is_trunk_bridge
 from vif_plug_ovs.config import OvsConfig
 
@@ -34,41 +34,29 @@ __all__ = ["Work", "del_vif_port", "vif_port"]
 
 @dataclass
 class Work:
-    """The handles and the pending changes of one plug or unplug call (or batch).
+    """The handles and the pending changes of one VIF in a plug or unplug call.
 
     Attributes:
         config: the plugin's options.
         netlink: a netlink socket in the caller's network namespace.
-        txn: the OVSDB transaction the handlers add commands to.
-        undo: how to remove the kernel devices this call created.
+        undo: how to reverse the kernel changes made for this VIF.
         sysfs: the sysfs root for SR-IOV lookups.
-        results: the result of each command added, filled in at commit.
+        commands: the VIF's OVSDB commands, in order.
         delete_after: kernel devices to delete after the commit (unplug).
         down_after: kernel devices to bring down after the commit (unplug).
     """
 
     config: OvsConfig
     netlink: Netlink
-    txn: Transaction
     undo: Undo
     sysfs: Path
-    results: list[CommandResult] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)
     delete_after: list[str] = field(default_factory=list)
     down_after: list[str] = field(default_factory=list)
 
-    def add(self, command: Command) -> CommandResult:
-        """Add ``command`` to the transaction."""
-        result = self.txn.add(command)
-        self.results.append(result)
-        return result
-
-    def finish_unplug(self) -> None:
-        """Remove and bring down the kernel devices left for after the commit."""
-        if self.delete_after:
-            self.netlink.delete_links(self.delete_after)
-        for name in self.down_after:
-            if self.netlink.get_link(name) is not None:
-                self.netlink.set_down(name)
+    def add(self, command: Command) -> None:
+        """Add ``command`` to the VIF's share of the transaction."""
+        self.commands.append(command)
 
 
 def vif_port(

@@ -13,6 +13,7 @@ What each VIF type leaves on the host is described in its handler:
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -27,7 +28,7 @@ from os_vif.objects.vif import (
     VIFPortProfileOVSRepresentor,
     VIFVHostUser,
 )
-from os_vif.plugin import PluginBase, describe_plugin
+from os_vif.plugin import PluginBase, PlugOutcome, VIFResult, VIFWork, describe_plugin
 from vif_plug_ovs.config import OvsConfig
 
 if TYPE_CHECKING:
@@ -42,7 +43,8 @@ class OvsPlugin(PluginBase):
     """Plugs VIFBridge (hybrid), VIFOpenVSwitch, VIFVHostUser and VIFHostDevice.
 
     Each plug is one OVSDB transaction, with the kernel devices it needs made
-    (over netlink) before it and removed again if it fails. One OVSDB
+    (over netlink) before it and removed again if it fails; a batch
+    (:meth:`plug_many`) is one transaction for all its VIFs. One OVSDB
     connection per process is shared by every client of the same remote; it
     is opened on the first plug and reopened after ovsdb-server restarts.
     Calls are thread-safe; calls on the same VIF are serialised.
@@ -69,8 +71,12 @@ class OvsPlugin(PluginBase):
             {VIFBridge: ovs, VIFOpenVSwitch: ovs, VIFVHostUser: both, VIFHostDevice: both},
         )
 
-    def plug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> None:
+    def plug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> PlugOutcome:
         """Plug ``vif`` in one OVSDB transaction; doing it twice changes nothing.
+
+        Returns:
+            created, repaired (it existed, something differed and was
+            fixed) or unchanged (nothing was written).
 
         Raises:
             MissingPortProfile, WrongPortProfile, MissingVIFField,
@@ -84,23 +90,40 @@ class OvsPlugin(PluginBase):
                 call created are removed first, unless the transaction was
                 committed and only the wait for ovs-vswitchd timed out.
         """
-        dispatcher = self._get_dispatcher()
-        dispatcher.plug(
-            [dispatcher.check(vif, plugging=True)], instance_info, sysfs=self.sysfs_root
-        )
+        return _only(self._get_dispatcher().plug([(vif, instance_info)], sysfs=self.sysfs_root))
 
-    def unplug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> None:
+    def unplug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> PlugOutcome:
         """Unplug ``vif``: its ports in one OVSDB transaction, then its devices.
 
         An absent VIF is not an error.
 
+        Returns:
+            removed, or absent when nothing of it was there.
+
         Raises:
             The same as :meth:`plug`.
         """
-        dispatcher = self._get_dispatcher()
-        dispatcher.unplug(
-            [dispatcher.check(vif, plugging=False)], instance_info, sysfs=self.sysfs_root
-        )
+        return _only(self._get_dispatcher().unplug([(vif, instance_info)], sysfs=self.sysfs_root))
+
+    def plug_many(self, vifs: Sequence[VIFWork], *, wait: bool | None = None) -> list[VIFResult]:
+        """Plug a batch: one netlink socket, one OVSDB transaction, one wait.
+
+        Every VIF's kernel work is done in turn, then the OVSDB records of
+        all of them are committed in one transaction, and (unless ``wait``
+        is False, or None with ``wait_for_vswitchd`` off) the call returns
+        once ovs-vswitchd has applied it. A VIF that fails (bad input, a
+        kernel error, a record the database refuses) is reported with its
+        error and nothing of it is left; the others are plugged. VIFs
+        already plugged as asked are not written at all.
+        """
+        return self._get_dispatcher().plug(vifs, sysfs=self.sysfs_root, wait=wait)
+
+    def unplug_many(self, vifs: Sequence[VIFWork], *, wait: bool | None = None) -> list[VIFResult]:
+        """Unplug a batch: one OVSDB transaction and one wait for all its VIFs.
+
+        Then one netlink request deletes the kernel devices of all of them.
+        """
+        return self._get_dispatcher().unplug(vifs, sysfs=self.sysfs_root, wait=wait)
 
     def close(self) -> None:
         """Close the netlink socket and the shared OVSDB connection."""
@@ -116,3 +139,11 @@ class OvsPlugin(PluginBase):
 
                 self._dispatcher = Dispatcher(self.config, self.plugin_name or PLUGIN_NAME)
             return self._dispatcher
+
+
+def _only(results: list[VIFResult]) -> PlugOutcome:
+    """The outcome of a batch of one; its error raised as it is."""
+    (result,) = results
+    if result.error is not None:
+        raise result.error
+    return result.outcome

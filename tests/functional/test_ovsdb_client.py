@@ -420,6 +420,21 @@ def test_wait_returns_once_vswitchd_applied_the_change(client, ovs_daemons, brid
     assert int(ovs_daemons.vsctl("get", "Open_vSwitch", ".", "cur_cfg")) == next_cfg(ovs_daemons)
 
 
+def test_send_then_wait_applied_splits_commit_from_the_wait(client, ovs_daemons, bridge):
+    port = unique("p")
+    cfg = next_cfg(ovs_daemons)
+    txn = client.transaction()
+    result = txn.add(AddPort(bridge, port, interface_type="internal"))
+    assert txn.send() == [result]
+    assert result.outcome is Outcome.CREATED
+    assert next_cfg(ovs_daemons) == cfg + 1  # committed, with its bump
+    txn.wait_applied()
+    assert int(ovs_daemons.vsctl("get", "Open_vSwitch", ".", "cur_cfg")) >= cfg + 1
+    txn.wait_applied()  # nothing left to wait for
+    with pytest.raises(RuntimeError, match="already committed"):
+        txn.send()
+
+
 def test_no_wait_commits_without_bumping_next_cfg(client, ovs_daemons, bridge):
     port = unique("p")
     cfg = next_cfg(ovs_daemons)

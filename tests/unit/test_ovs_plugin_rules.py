@@ -38,7 +38,7 @@ def port_for(vif, port="p0", **options):
     config = plugin(**options).config
     handler = HANDLERS[type(vif)]
     target = checked(vif, config, default_datapath=handler.default_datapath)
-    work = Work(config, None, None, None, Path("/sys"))
+    work = Work(config, None, None, Path("/sys"))
     return vif_port(work, target, port, instance())
 
 

@@ -20,13 +20,17 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_package_surface():
     assert os_vif.__all__ == [
         "LoadReport",
+        "PlugOutcome",
+        "VIFResult",
         "exception",
         "host_info",
         "initialize",
         "objects",
         "plug",
+        "plug_many",
         "plugin",
         "unplug",
+        "unplug_many",
         "vnic_types",
     ]
     for name in os_vif.__all__:

@@ -12,9 +12,9 @@ Public to plugins:
   :class:`~.hostwork.Undo` (rollback of what a call created).
 
 Inside: ``_links`` (reads, changes, deletions: the base of ``Netlink``),
-``_requests`` (requests, encoded by pyroute2), ``_replies`` (replies, decoded
-here), ``_transport`` (the socket) and :mod:`.tap` (``/dev/net/tun``).
+``_requests`` (requests, encoded here with ``struct``), ``_replies``
+(replies, decoded here), ``_transport`` (the socket) and :mod:`.tap`
+(``/dev/net/tun``). No netlink library is needed.
 
-Nothing here is imported by ``os_vif`` itself, and pyroute2 is loaded only
-when the first netlink request is built.
+Nothing here is imported by ``os_vif`` itself.
 """

@@ -99,6 +99,24 @@ class Undo:
         """Forget every step: what was done stays, even if the block raises."""
         self._steps.clear()
 
+    @property
+    def pending(self) -> int:
+        """How many steps are pending (how many things the call changed)."""
+        return len(self._steps)
+
+    def rollback(self, cause: BaseException | None = None) -> None:
+        """Run the steps now, newest first, and forget them.
+
+        A step that fails is logged (with ``cause``, the error that made the
+        rollback necessary) and the others still run.
+        """
+        steps, self._steps = self._steps, []
+        for step in reversed(steps):
+            try:
+                step()
+            except Exception:  # the original error is what the caller needs
+                LOG.exception("Rollback step failed after: %s", cause)
+
     def __enter__(self) -> Undo:
         return self
 
@@ -108,11 +126,5 @@ class Undo:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if exc_type is None:
-            return
-        steps, self._steps = self._steps, []
-        for step in reversed(steps):
-            try:
-                step()
-            except Exception:  # the original error is what the caller needs
-                LOG.exception("Rollback step failed after: %s", exc)
+        if exc_type is not None:
+            self.rollback(exc)

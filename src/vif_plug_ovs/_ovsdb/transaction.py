@@ -155,6 +155,8 @@ class Transaction:
         self._results: list[CommandResult] = []
         self._done = False
         self._maybe_committed = False
+        self._deadline: Deadline | None = None
+        self._target: int | None = None
         self.wrote = False
 
     def add(self, command: Command) -> CommandResult:
@@ -194,16 +196,44 @@ class Transaction:
             OvsdbConnectionError: ovsdb-server could not be reached.
 
         """
+        results = self.send()
+        self.wait_applied()
+        return results
+
+    def send(self) -> list[CommandResult]:
+        """Commit like :meth:`commit`, but return before ovs-vswitchd applies it.
+
+        Call :meth:`wait_applied` afterwards to wait (work that does not
+        depend on ovs-vswitchd can be done meanwhile); the transaction's
+        timeout covers both.
+
+        Raises:
+            The same as :meth:`commit`, but for the wait.
+
+        """
         if self._done:
             raise RuntimeError("this transaction is already committed")
         self._done = True
         if not self._results:
             return []
-        deadline = Deadline.after(self._timeout)
-        target = self._commit_with_retries(deadline)
-        if target is not None:
-            self._session.wait_cur_cfg(target, deadline)
+        self._deadline = Deadline.after(self._timeout)
+        self._target = self._commit_with_retries(self._deadline)
         return list(self._results)
+
+    def wait_applied(self) -> None:
+        """Wait until ovs-vswitchd has applied what :meth:`send` committed.
+
+        Returns at once when nothing was written or the transaction was made
+        with ``wait=False``.
+
+        Raises:
+            OvsdbTimeoutError: not applied within the timeout (``committed``
+                is True: the database has the change).
+
+        """
+        target, self._target = self._target, None
+        if target is not None and self._deadline is not None:
+            self._session.wait_cur_cfg(target, self._deadline)
 
     def _commit_with_retries(self, deadline: Deadline) -> int | None:
         reconnected = False
