@@ -27,29 +27,41 @@
     │                                   this host cannot plug
     ├── ConfigError                     bad configuration (file, section, option)
     ├── PlugException                   plug failed; the cause is chained
-    │   ├── UnplugException             unplug failed; the cause is chained
     │   └── BatchPlugError              plug_many: some VIFs failed; carries the
-    │       │                           per-VIF report
-    │       └── BatchUnplugError        unplug_many: the same (also an
-    │                                   UnplugException)
+    │                                   per-VIF report
+    ├── UnplugException                 unplug failed; the cause is chained
+    │   └── BatchUnplugError            unplug_many: the same
     ├── InvalidDeviceName               an interface name the kernel would refuse
     │                                   (ValueError)
     ├── HostOperationError              a step of host work failed (errno kept)
     ├── NetworkMissingPhysicalNetwork
-    ├── NetworkInterfaceNotFound
-    └── NetworkInterfaceTypeNotDefined
+    ├── NetworkInterfaceNotFound        (LookupError)
+    ├── NetworkInterfaceTypeNotDefined
+    ├── ExternalImport                  os-vif's; kept for plugins that raise it
+    └── NotImplementedForOS             os-vif's; kept for plugins that raise it
 
-Every class takes its context as keyword arguments, keeps each as an
-attribute, and builds its message in ``__init__``. ``retriable`` tells a caller
-whether trying again unchanged may succeed (a busy or restarting daemon).
+``PlugException`` and ``UnplugException`` are siblings, as in os-vif:
+``except PlugException`` does not catch a failed unplug.
+
+Messages. A class that os-vif has formats its ``msg_fmt`` with os-vif's
+keywords, so its message is os-vif's word for word (``PlugException(vif=vif,
+err=err)`` reads ``Failed to plug VIF <vif>. Got error: <err>``). The extra
+keywords some of them take here (``plugin``, ``loaded``, ...) are kept as
+attributes and leave the message alone; only a ``reason`` is appended to it.
+The classes os-vif does not have take typed keyword-only arguments, keep
+each as an attribute and build their message in ``__init__``.
+``retriable`` tells a caller whether trying again unchanged may succeed (a
+busy or restarting daemon).
 
 Plugins written for OpenStack's os-vif subclass :class:`ExceptionBase` with a
-``msg_fmt`` class attribute and raise it with keyword arguments; that still
-works here.
+``msg_fmt`` class attribute and raise it with keyword arguments; that works
+here as it does there, including the fallback: keywords that do not fill
+``msg_fmt`` are logged as an error and the message is ``msg_fmt`` itself.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -62,6 +74,7 @@ __all__ = [
     "BatchUnplugError",
     "ConfigError",
     "ExceptionBase",
+    "ExternalImport",
     "FieldNotSet",
     "HostInfoTooNew",
     "HostOperationError",
@@ -82,6 +95,7 @@ __all__ = [
     "NoMatchingVIFClass",
     "NoSupportedPortProfileVersion",
     "NoSupportedVIFVersion",
+    "NotImplementedForOS",
     "OsVifError",
     "PlugException",
     "PrimitiveTooLarge",
@@ -91,13 +105,25 @@ __all__ = [
     "UnsupportedVIF",
 ]
 
+LOG = logging.getLogger(__name__)
+
 
 class ExceptionBase(Exception):
     """Root of every exception raised by os-vif and its plugins.
 
-    Subclasses either build their message in ``__init__`` from typed keyword
-    arguments, or (the os-vif 5.x convention, kept for third-party plugins)
-    set ``msg_fmt`` and are raised with the keywords it names.
+    As in os-vif, a subclass sets ``msg_fmt`` and is raised with the keywords
+    it names; a message given explicitly is used as it is instead. Keywords
+    that do not fill ``msg_fmt`` (one missing, a bad conversion) are a bug in
+    the raiser: they are logged as an error and the message is ``msg_fmt``
+    itself, so raising never fails.
+
+    Args:
+        message: the message; when empty, ``msg_fmt % kwargs``.
+        **kwargs: the values ``msg_fmt`` names.
+
+    Attributes:
+        message: the message, as ``str()`` and :meth:`format_message` give it.
+        kwargs: the keywords given.
     """
 
     msg_fmt: ClassVar[str] = "An unknown exception occurred."
@@ -105,21 +131,39 @@ class ExceptionBase(Exception):
 
     def __init__(self, message: str | None = None, **kwargs: Any) -> None:
         self.kwargs = kwargs
-        if message is None:
-            try:
-                message = self.msg_fmt % kwargs
-            except (KeyError, TypeError, ValueError) as exc:
-                # A mismatch between msg_fmt and the keywords is a bug in the
-                # raiser; say so instead of showing a half-formatted template.
-                message = f"{self.msg_fmt} (message formatting failed: {exc!r})"
+        if not message:
+            message = _format(type(self), kwargs)
         self.message = message
         super().__init__(message)
 
-    def __str__(self) -> str:
-        return self.message
+    def format_message(self) -> str:
+        """Return the message (what ``str()`` gives), as os-vif's does."""
+        return str(self.args[0]) if self.args else self.message
 
 
 OsVifError = ExceptionBase
+
+
+def _format(cls: type[ExceptionBase], kwargs: dict[str, Any]) -> str:
+    try:
+        return cls.msg_fmt % kwargs
+    except Exception as exc:  # a value's own __str__ may raise anything
+        problem = exc
+    # Logged without a traceback: it would point here, not at the raiser.
+    LOG.error(
+        "%s: msg_fmt %r cannot be filled from keywords %s: %r",
+        cls.__name__,
+        cls.msg_fmt,
+        sorted(kwargs),
+        problem,
+    )
+    return cls.msg_fmt
+
+
+def _given(**keywords: object) -> dict[str, object]:
+    # None counts as not given: a keyword left out leaves msg_fmt unfilled,
+    # and the message falls back to it, as os-vif's would.
+    return {key: value for key, value in keywords.items() if value is not None}
 
 
 def _short(value: object, limit: int = 80) -> str:
@@ -259,67 +303,117 @@ class FieldNotSet(ExceptionBase, AttributeError):
 class LibraryNotInitialized(ExceptionBase):
     """The library was used before :func:`os_vif.initialize` was called."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            "os_vif is not initialized: call os_vif.initialize() before "
-            "plug(), unplug() or host_info()"
-        )
+    msg_fmt = "Before using the os_vif library, you need to call os_vif.initialize()"
 
 
 class NoMatchingPlugin(ExceptionBase, LookupError):
-    """No loaded plugin has the name a VIF asks for."""
+    """No loaded plugin has the name a VIF asks for.
 
-    def __init__(self, *, plugin_name: str, loaded: tuple[str, ...] = ()) -> None:
+    Attributes:
+        plugin_name: the name asked for.
+        loaded: the names of the plugins that are loaded, when known.
+    """
+
+    msg_fmt = "No VIF plugin was found with the name %(plugin_name)s"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        plugin_name: str | None = None,
+        loaded: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> None:
         self.plugin_name = plugin_name
         self.loaded = loaded
-        known = ", ".join(loaded) if loaded else "none"
-        super().__init__(f"no VIF plugin named {plugin_name!r} is loaded (loaded: {known})")
+        super().__init__(message, **_given(plugin_name=plugin_name), **kwargs)
 
 
 class NoMatchingVIFClass(ExceptionBase, LookupError):
-    """A plugin does not declare the VIF class asked for."""
+    """No VIF class has the name asked for (here, or in a plugin's declaration).
 
-    def __init__(self, *, name: str, plugin_name: str | None = None) -> None:
+    Attributes:
+        name: the VIF class name.
+        plugin_name: the plugin whose declaration was searched, when one was.
+    """
+
+    msg_fmt = "No VIF class was found with the name %(name)s"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        name: str | None = None,
+        plugin_name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.name = name
         self.plugin_name = plugin_name
-        where = f" in plugin {plugin_name!r}" if plugin_name else ""
-        super().__init__(f"no VIF class named {name!r}{where}")
+        super().__init__(message, **_given(name=name), **kwargs)
 
 
 class NoMatchingPortProfileClass(ExceptionBase, LookupError):
-    """A VIF type does not declare the port profile class asked for."""
+    """No port profile class has the name asked for.
 
-    def __init__(self, *, name: str) -> None:
+    Attributes:
+        name: the port profile class name.
+    """
+
+    msg_fmt = "No PortProfile class was found with the name %(name)s"
+
+    def __init__(
+        self, message: str | None = None, *, name: str | None = None, **kwargs: Any
+    ) -> None:
         self.name = name
-        super().__init__(f"no port profile class named {name!r}")
+        super().__init__(message, **_given(name=name), **kwargs)
 
 
 class _NoSupportedVersion(ExceptionBase):
-    """Two sides share a class but no version of it."""
+    """Two sides share a class but no version of it.
 
-    kind: ClassVar[str] = ""
+    Attributes:
+        name: the class name.
+        got_versions: the versions this side has, comma-separated.
+        min_version: the oldest version the other side accepts.
+        max_version: the newest version the other side accepts.
+    """
 
-    def __init__(self, *, name: str, got_versions: str, min_version: str, max_version: str) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        name: str | None = None,
+        got_versions: str | None = None,
+        min_version: str | None = None,
+        max_version: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.name = name
         self.got_versions = got_versions
         self.min_version = min_version
         self.max_version = max_version
-        super().__init__(
-            f"{self.kind} class {name}: versions {got_versions} do not overlap "
-            f"{min_version}..{max_version}"
+        given = _given(
+            name=name, got_versions=got_versions, min_version=min_version, max_version=max_version
         )
+        super().__init__(message, **given, **kwargs)
 
 
 class NoSupportedVIFVersion(_NoSupportedVersion):
     """Two sides share a VIF class but no version of it."""
 
-    kind = "VIF"
+    msg_fmt = (
+        "VIF class %(name)s versions %(got_versions)s "
+        "do not satisfy min=%(min_version)s max=%(max_version)s"
+    )
 
 
 class NoSupportedPortProfileVersion(_NoSupportedVersion):
     """Two sides share a port profile class but no version of it."""
 
-    kind = "port profile"
+    msg_fmt = (
+        "PortProfile class %(name)s versions %(got_versions)s "
+        "do not satisfy min=%(min_version)s max=%(max_version)s"
+    )
 
 
 class UnsupportedVIF(ExceptionBase):
@@ -371,36 +465,33 @@ class ConfigError(ExceptionBase, ValueError):
         super().__init__(f"{source}: {where}: {reason}")
 
 
-def _vif_label(vif: object) -> str:
-    vif_id = getattr(vif, "id", None) if vif is not None else None
-    kind = type(vif).__name__
-    return f"{kind} {vif_id}" if vif_id else kind
+# --- plug and unplug ---------------------------------------------------------
 
 
-class PlugException(ExceptionBase):
-    """Plugging a VIF failed; ``__cause__`` holds the underlying error.
+class _VIFFailure(ExceptionBase):
+    """What PlugException and UnplugException share (not a class os-vif has).
 
     Attributes:
-        vif: the VIF being plugged.
-        err: the underlying exception.
+        vif: the VIF acted on.
+        err: the underlying error (os-vif's plugins sometimes give a string).
         plugin: the plugin name, when known.
-
     """
 
-    verb: ClassVar[str] = "plug"
+    verb: ClassVar[str]
 
     def __init__(
         self,
+        message: str | None = None,
         *,
         vif: object = None,
-        err: BaseException | None = None,
+        err: object = None,
         plugin: str | None = None,
+        **kwargs: Any,
     ) -> None:
         self.vif = vif
         self.err = err
         self.plugin = plugin
-        via = f" with plugin {plugin!r}" if plugin else ""
-        super().__init__(f"failed to {self.verb} {_vif_label(vif)}{via}: {err}")
+        super().__init__(message, **_given(vif=vif, err=err), **kwargs)
 
     @property
     def retriable(self) -> bool:  # type: ignore[override]
@@ -408,35 +499,40 @@ class PlugException(ExceptionBase):
         return bool(getattr(self.err, "retriable", False))
 
 
-class UnplugException(PlugException):
-    """Unplugging a VIF failed; ``__cause__`` holds the underlying error."""
+# ExceptionBase is named as a direct base, as os-vif's hierarchy has it.
+class PlugException(_VIFFailure, ExceptionBase):
+    """Plugging a VIF failed; ``__cause__`` (and ``err``) hold the underlying error."""
 
-    verb: ClassVar[str] = "unplug"
+    msg_fmt = "Failed to plug VIF %(vif)s. Got error: %(err)s"
+    verb = "plug"
 
 
-class BatchPlugError(PlugException):
-    """Some VIFs of a :func:`os_vif.plug_many` batch failed; the others are plugged.
+class UnplugException(_VIFFailure, ExceptionBase):
+    """Unplugging a VIF failed; ``__cause__`` (and ``err``) hold the underlying error."""
 
-    Every failed VIF is left as it was before the call (nothing half-made);
-    ``__cause__`` is the first failure's error.
+    msg_fmt = "Failed to unplug VIF %(vif)s. Got error: %(err)s"
+    verb = "unplug"
+
+
+class _BatchFailure(_VIFFailure):
+    """What BatchPlugError and BatchUnplugError share.
 
     Attributes:
         results: the report on every VIF of the batch, in the order given.
         failures: the reports of the VIFs that failed.
-
     """
+
+    err: BaseException | None
 
     def __init__(self, *, results: Sequence[VIFResult]) -> None:
         self.results = tuple(results)
         self.failures = tuple(r for r in self.results if r.error is not None)
-        first = self.failures[0].error if self.failures else None
-        PlugException.__init__(self, err=first)
         shown = "; ".join(f"{r.vif_id or '?'}: {r.error}" for r in self.failures[:3])
         more = f"; and {len(self.failures) - 3} more" if len(self.failures) > 3 else ""
-        self.message = (
+        message = (
             f"failed to {self.verb} {len(self.failures)} of {len(self.results)} VIFs: {shown}{more}"
         )
-        self.args = (self.message,)
+        super().__init__(message, err=self.failures[0].error if self.failures else None)
 
     @property
     def retriable(self) -> bool:  # type: ignore[override]
@@ -446,10 +542,28 @@ class BatchPlugError(PlugException):
         )
 
 
-class BatchUnplugError(BatchPlugError, UnplugException):
-    """Some VIFs of a :func:`os_vif.unplug_many` batch failed; the others are unplugged."""
+class BatchPlugError(_BatchFailure, PlugException):
+    """Some VIFs of a :func:`os_vif.plug_many` batch failed; the others are plugged.
 
-    verb: ClassVar[str] = "unplug"
+    Every failed VIF is left as it was before the call (nothing half-made);
+    ``__cause__`` and ``err`` are the first failure's error.
+
+    Attributes:
+        results: the report on every VIF of the batch, in the order given.
+        failures: the reports of the VIFs that failed.
+    """
+
+
+class BatchUnplugError(_BatchFailure, UnplugException):
+    """Some VIFs of a :func:`os_vif.unplug_many` batch failed; the others are unplugged.
+
+    Attributes:
+        results: the report on every VIF of the batch, in the order given.
+        failures: the reports of the VIFs that failed.
+    """
+
+
+# --- host work ---------------------------------------------------------------
 
 
 class InvalidDeviceName(ExceptionBase, ValueError):
@@ -498,24 +612,84 @@ class HostOperationError(ExceptionBase):
 
 
 class NetworkMissingPhysicalNetwork(ExceptionBase):
-    """A network has no physical network where one is needed."""
+    """A network has no physical network where one is needed.
 
-    def __init__(self, *, network_uuid: str) -> None:
+    Attributes:
+        network_uuid: the network's id.
+    """
+
+    msg_fmt = "Physical network is missing for network %(network_uuid)s"
+
+    def __init__(
+        self, message: str | None = None, *, network_uuid: str | None = None, **kwargs: Any
+    ) -> None:
         self.network_uuid = network_uuid
-        super().__init__(f"physical network is missing for network {network_uuid}")
+        super().__init__(message, **_given(network_uuid=network_uuid), **kwargs)
 
 
 class NetworkInterfaceNotFound(ExceptionBase, LookupError):
-    """A network interface that must exist does not."""
+    """A network interface that must exist does not.
 
-    def __init__(self, *, interface: str) -> None:
+    Attributes:
+        interface: the interface name.
+    """
+
+    msg_fmt = "Network interface %(interface)s not found"
+
+    def __init__(
+        self, message: str | None = None, *, interface: str | None = None, **kwargs: Any
+    ) -> None:
         self.interface = interface
-        super().__init__(f"network interface {interface!r} not found")
+        super().__init__(message, **_given(interface=interface), **kwargs)
 
 
 class NetworkInterfaceTypeNotDefined(ExceptionBase):
-    """A network interface type is not one we know."""
+    """A network interface type is not one we know.
 
-    def __init__(self, *, type: str) -> None:
+    Attributes:
+        type: the interface type.
+    """
+
+    msg_fmt = "Network interface type %(type)s not defined"
+
+    def __init__(
+        self, message: str | None = None, *, type: str | None = None, **kwargs: Any
+    ) -> None:
         self.type = type
-        super().__init__(f"network interface type {type!r} not defined")
+        super().__init__(message, **_given(type=type), **kwargs)
+
+
+class ExternalImport(ExceptionBase):
+    """os-vif's guard against importing its internals from outside; never raised here.
+
+    Our private modules are marked by a leading underscore instead.
+    """
+
+    msg_fmt = (
+        "Use of this module outside of os_vif is not allowed. It must not be "
+        "imported in os-vif plugins that are out of tree as it is not a public "
+        "interface of os-vif."
+    )
+
+
+class NotImplementedForOS(ExceptionBase):
+    """A function is not available on this operating system.
+
+    Attributes:
+        function: the function's name.
+        os: the operating system's name.
+    """
+
+    msg_fmt = "Function %(function)s for %(os)s operating system"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        function: str | None = None,
+        os: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.function = function
+        self.os = os
+        super().__init__(message, **_given(function=function, os=os), **kwargs)

@@ -35,16 +35,10 @@ from vif_plug_ovs import _hostdev, _hybrid, _openvswitch, _vhostuser
 from vif_plug_ovs._batch import Job, commit, live
 from vif_plug_ovs._commands import DelTrunkBridgeIfUnused
 from vif_plug_ovs._ovsdb import Command, OvsdbClient, SslFiles
-from vif_plug_ovs._vif import (
-    DATAPATH_NETDEV,
-    DATAPATH_SYSTEM,
-    CheckedVIF,
-    V,
-    checked,
-    is_trunk_bridge,
-)
+from vif_plug_ovs._vif import CheckedVIF, V, checked, is_trunk_bridge
 from vif_plug_ovs._work import Work
 from vif_plug_ovs.config import OvsConfig
+from vif_plug_ovs.constants import OVS_DATAPATH_NETDEV, OVS_DATAPATH_SYSTEM
 
 __all__ = ["HANDLERS", "Dispatcher", "Handler"]
 
@@ -68,10 +62,10 @@ class Handler(Generic[V]):
 
 #: The handler of each VIF class the plugin plugs.
 HANDLERS: Final[dict[type[VIFBase], Handler[Any]]] = {
-    VIFBridge: Handler(_hybrid.plug, _hybrid.unplug, DATAPATH_SYSTEM),
-    VIFOpenVSwitch: Handler(_openvswitch.plug, _openvswitch.unplug, DATAPATH_SYSTEM),
-    VIFVHostUser: Handler(_vhostuser.plug, _vhostuser.unplug, DATAPATH_NETDEV),
-    VIFHostDevice: Handler(_hostdev.plug, _hostdev.unplug, DATAPATH_SYSTEM),
+    VIFBridge: Handler(_hybrid.plug, _hybrid.unplug, OVS_DATAPATH_SYSTEM),
+    VIFOpenVSwitch: Handler(_openvswitch.plug, _openvswitch.unplug, OVS_DATAPATH_SYSTEM),
+    VIFVHostUser: Handler(_vhostuser.plug, _vhostuser.unplug, OVS_DATAPATH_NETDEV),
+    VIFHostDevice: Handler(_hostdev.plug, _hostdev.unplug, OVS_DATAPATH_SYSTEM),
 }
 
 _Checked = tuple[Handler[Any], CheckedVIF[Any]]

@@ -20,13 +20,12 @@ from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFHostDevice
 from vif_plug_ovs import _sriov
 from vif_plug_ovs._ovsdb import AddBridge
-from vif_plug_ovs._vif import DATAPATH_SYSTEM, CheckedVIF
+from vif_plug_ovs._vif import CheckedVIF
 from vif_plug_ovs._work import Work, del_vif_port, vif_port
+from vif_plug_ovs.constants import OVS_DATAPATH_SYSTEM, OVS_DPDK_INTERFACE_TYPE
 
-__all__ = ["DPDK_TYPE", "dpdk_port_name", "plug", "unplug"]
+__all__ = ["dpdk_port_name", "plug", "unplug"]
 
-#: Interface.type of a DPDK representor.
-DPDK_TYPE: Final = "dpdk"
 _DPDK_REPRESENTOR_PREFIX: Final = "vfr"
 
 
@@ -45,7 +44,7 @@ def _kernel_representor(work: Work, vif: CheckedVIF[VIFHostDevice]) -> str:
 
 def plug(work: Work, vif: CheckedVIF[VIFHostDevice], instance_info: InstanceInfo | None) -> None:
     """Add the VF's representor to the bridge."""
-    if vif.datapath_type == DATAPATH_SYSTEM:
+    if vif.datapath_type == OVS_DATAPATH_SYSTEM:
         representor = _kernel_representor(work, vif)
         port = vif_port(work, vif, representor, instance_info)
         nl = work.netlink
@@ -60,7 +59,7 @@ def plug(work: Work, vif: CheckedVIF[VIFHostDevice], instance_info: InstanceInfo
             vif,
             dpdk_port_name(vif.vif.id),
             instance_info,
-            interface_type=DPDK_TYPE,
+            interface_type=OVS_DPDK_INTERFACE_TYPE,
             options={"dpdk-devargs": devargs},
             mtu_request=vif.mtu,
         )
@@ -70,7 +69,7 @@ def plug(work: Work, vif: CheckedVIF[VIFHostDevice], instance_info: InstanceInfo
 
 def unplug(work: Work, vif: CheckedVIF[VIFHostDevice], instance_info: InstanceInfo | None) -> None:
     """Remove the representor's port; bring a kernel representor down."""
-    if vif.datapath_type == DATAPATH_SYSTEM:
+    if vif.datapath_type == OVS_DATAPATH_SYSTEM:
         representor = _kernel_representor(work, vif)
         work.add(del_vif_port(vif, representor))
         work.down_after.append(representor)

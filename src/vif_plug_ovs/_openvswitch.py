@@ -26,8 +26,9 @@ from os_vif.objects.vif import VIFOpenVSwitch
 from vif_plug_ovs import _hybrid
 from vif_plug_ovs._commands import AddVifPort, DelVifPort
 from vif_plug_ovs._ovsdb import AddBridge, DelBridge
-from vif_plug_ovs._vif import DEAD_VLAN, CheckedVIF, is_trunk_bridge
+from vif_plug_ovs._vif import CheckedVIF, is_trunk_bridge
 from vif_plug_ovs._work import Work, del_vif_port, vif_port
+from vif_plug_ovs.constants import DEAD_VLAN
 
 __all__ = ["patch_port_names", "plug", "unplug"]
 

@@ -10,34 +10,35 @@ In ``client`` mode QEMU connects to a socket OVS serves: type
 
 from __future__ import annotations
 
-from typing import Final
-
-from os_vif._linux.names import VHOSTUSER_PREFIX, derived_name
+from os_vif._linux.names import derived_name
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFVHostUser
 from vif_plug_ovs._ovsdb import AddBridge
 from vif_plug_ovs._vif import CheckedVIF
 from vif_plug_ovs._work import Work, del_vif_port, vif_port
+from vif_plug_ovs.constants import (
+    OVS_VHOSTUSER_CLIENT_INTERFACE_TYPE,
+    OVS_VHOSTUSER_INTERFACE_TYPE,
+    OVS_VHOSTUSER_PREFIX,
+)
 
-__all__ = ["VHOSTUSER_CLIENT_TYPE", "VHOSTUSER_TYPE", "plug", "port_name", "unplug"]
-
-#: OVS serves the socket (the VIF's mode is ``client``).
-VHOSTUSER_TYPE: Final = "dpdkvhostuser"
-#: OVS connects to QEMU's socket (the VIF's mode is ``server``).
-VHOSTUSER_CLIENT_TYPE: Final = "dpdkvhostuserclient"
+__all__ = ["plug", "port_name", "unplug"]
 
 
 def port_name(vif_id: str) -> str:
     """Return the OVS port name of a vhost-user VIF: ``vhu<id>``, cut to 14."""
-    return derived_name(VHOSTUSER_PREFIX, vif_id)
+    return derived_name(OVS_VHOSTUSER_PREFIX, vif_id)
 
 
 def plug(work: Work, vif: CheckedVIF[VIFVHostUser], instance_info: InstanceInfo | None) -> None:
     """Add the vhost-user port, with its type, socket path and MTU."""
     if vif.vif.mode == "client":
-        interface_type, options = VHOSTUSER_TYPE, None
+        interface_type, options = OVS_VHOSTUSER_INTERFACE_TYPE, None
     else:
-        interface_type, options = VHOSTUSER_CLIENT_TYPE, {"vhost-server-path": vif.vif.path}
+        interface_type, options = (
+            OVS_VHOSTUSER_CLIENT_INTERFACE_TYPE,
+            {"vhost-server-path": vif.vif.path},
+        )
     port = vif_port(
         work,
         vif,

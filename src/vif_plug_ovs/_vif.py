@@ -10,7 +10,7 @@ datapath type, the MTU).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from os_vif._linux.names import validate_device_name
 from os_vif.objects.instance_info import InstanceInfo
@@ -24,6 +24,7 @@ from os_vif.objects.vif import (
     VIFVHostUser,
 )
 from vif_plug_ovs.config import OvsConfig
+from vif_plug_ovs.constants import OVS_DATAPATH_SYSTEM, TRUNK_BR_PREFIX
 from vif_plug_ovs.exception import (
     MissingPortProfile,
     MissingVIFField,
@@ -32,22 +33,11 @@ from vif_plug_ovs.exception import (
 )
 
 __all__ = [
-    "DATAPATH_NETDEV",
-    "DATAPATH_SYSTEM",
-    "DEAD_VLAN",
-    "TRUNK_BRIDGE_PREFIX",
     "CheckedVIF",
     "OvsVIF",
     "checked",
     "is_trunk_bridge",
 ]
-
-DATAPATH_SYSTEM: Final = "system"
-DATAPATH_NETDEV: Final = "netdev"
-#: The Neutron OVS agent's "dead VLAN": traffic tagged with it is dropped.
-DEAD_VLAN: Final = 4095
-#: Bridges Neutron makes for trunk ports.
-TRUNK_BRIDGE_PREFIX: Final = "tbr-"
 
 OvsVIF = VIFBridge | VIFOpenVSwitch | VIFVHostUser | VIFHostDevice
 V = TypeVar("V", VIFBridge, VIFOpenVSwitch, VIFVHostUser, VIFHostDevice)
@@ -55,7 +45,7 @@ V = TypeVar("V", VIFBridge, VIFOpenVSwitch, VIFVHostUser, VIFHostDevice)
 
 def is_trunk_bridge(bridge: str) -> bool:
     """Whether ``bridge`` is a trunk bridge (its name starts with ``tbr-``)."""
-    return bridge.startswith(TRUNK_BRIDGE_PREFIX)
+    return bridge.startswith(TRUNK_BR_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -196,5 +186,5 @@ def checked(
         datapath_type=datapath or default_datapath,
         mtu=mtu,
         create_tap=create_tap,
-        qos_datapath=datapath or DATAPATH_SYSTEM,
+        qos_datapath=datapath or OVS_DATAPATH_SYSTEM,
     )

@@ -26,8 +26,9 @@ from os_vif._linux.netlink import Netlink
 from os_vif.objects.instance_info import InstanceInfo
 from vif_plug_ovs._commands import AddVifPort, DelVifPort, vif_qos
 from vif_plug_ovs._ovsdb import Command
-from vif_plug_ovs._vif import DATAPATH_SYSTEM, DEAD_VLAN, CheckedVIF, is_trunk_bridge
+from vif_plug_ovs._vif import CheckedVIF, is_trunk_bridge
 from vif_plug_ovs.config import OvsConfig
+from vif_plug_ovs.constants import DEAD_VLAN, OVS_DATAPATH_SYSTEM
 
 __all__ = ["Work", "del_vif_port", "vif_port"]
 
@@ -97,6 +98,7 @@ def vif_port(
     bridge = bridge or vif.bridge
     config = work.config
     isolate = config.isolate_vif and not is_trunk_bridge(bridge)
+    system = vif.qos_datapath == OVS_DATAPATH_SYSTEM
     return AddVifPort(
         bridge,
         port,
@@ -107,7 +109,7 @@ def vif_port(
         tag=DEAD_VLAN if isolate else None,
         vlan_mode="trunk" if isolate else None,
         trunks=[DEAD_VLAN] if isolate else None,
-        qos=vif_qos(port, config.default_qos_type) if vif.qos_datapath == DATAPATH_SYSTEM else None,
+        qos=vif_qos(port, config.default_qos_type) if system else None,
     )
 
 
@@ -117,4 +119,4 @@ def del_vif_port(vif: CheckedVIF[Any], port: str) -> DelVifPort:
     On the ``system`` datapath, where :func:`vif_port` gives new ports a QoS
     row, the port's QoS rows go with it.
     """
-    return DelVifPort(port, delete_qos=vif.qos_datapath == DATAPATH_SYSTEM)
+    return DelVifPort(port, delete_qos=vif.qos_datapath == OVS_DATAPATH_SYSTEM)

@@ -3,6 +3,7 @@
 ::
 
     os_vif.exception.ExceptionBase
+    ├── AgentError                  os-vif's; kept for plugins that raise it
     ├── MissingPortProfile          (ValueError) the VIF has no port profile
     ├── WrongPortProfile            (ValueError) not a VIFPortProfileOpenVSwitch
     ├── MissingVIFField             (ValueError) network, address ... is not set
@@ -10,6 +11,9 @@
     ├── PciDeviceNotFoundById       (LookupError) no such VF, or no switchdev PF
     └── RepresentorNotFound         (LookupError) the PF has no representor
                                     for the VF
+
+The classes os-vif has give os-vif's message for os-vif's keywords (see
+:mod:`os_vif.exception`); ``MissingVIFField`` is ours.
 
 Everything the plugin raises for bad input is raised before any host work.
 OVSDB failures are the classes of :mod:`vif_plug_ovs._ovsdb` (subclasses of
@@ -19,9 +23,12 @@ OVSDB failures are the classes of :mod:`vif_plug_ovs._ovsdb` (subclasses of
 
 from __future__ import annotations
 
+from typing import Any
+
 from os_vif.exception import ExceptionBase
 
 __all__ = [
+    "AgentError",
     "MissingPortProfile",
     "MissingVIFField",
     "PciDeviceNotFoundById",
@@ -31,11 +38,31 @@ __all__ = [
 ]
 
 
+def _given(**keywords: object) -> dict[str, object]:
+    # The rule of os_vif.exception: None counts as not given.
+    return {key: value for key, value in keywords.items() if value is not None}
+
+
+class AgentError(ExceptionBase):
+    """A call to an agent failed (os-vif's; this plugin does not raise it).
+
+    Attributes:
+        method: the call.
+    """
+
+    msg_fmt = "Error during following call to agent: %(method)s"
+
+    def __init__(
+        self, message: str | None = None, *, method: str | None = None, **kwargs: Any
+    ) -> None:
+        self.method = method
+        super().__init__(message, **_given(method=method), **kwargs)
+
+
 class MissingPortProfile(ExceptionBase, ValueError):
     """The VIF has no port profile; the OVS plugin needs one."""
 
-    def __init__(self) -> None:
-        super().__init__("A port profile is mandatory for the OpenVSwitch plugin")
+    msg_fmt = "A port profile is mandatory for the OpenVSwitch plugin"
 
 
 class WrongPortProfile(ExceptionBase, ValueError):
@@ -45,9 +72,13 @@ class WrongPortProfile(ExceptionBase, ValueError):
         profile: the profile's class name.
     """
 
-    def __init__(self, *, profile: str) -> None:
+    msg_fmt = "Port profile %(profile)s is not a subclass of VIFPortProfileOpenVSwitch"
+
+    def __init__(
+        self, message: str | None = None, *, profile: str | None = None, **kwargs: Any
+    ) -> None:
         self.profile = profile
-        super().__init__(f"Port profile {profile} is not a subclass of VIFPortProfileOpenVSwitch")
+        super().__init__(message, **_given(profile=profile), **kwargs)
 
 
 class MissingVIFField(ExceptionBase, ValueError):
@@ -71,12 +102,16 @@ class TapCreationNotSupported(ExceptionBase, ValueError):
         vif_type: the VIF's class name.
     """
 
-    def __init__(self, *, vif_type: str) -> None:
+    msg_fmt = (
+        "Tap device creation requested for unsupported VIF type. create_tap is only "
+        "supported for VIFOpenVSwitch, got %(vif_type)s"
+    )
+
+    def __init__(
+        self, message: str | None = None, *, vif_type: str | None = None, **kwargs: Any
+    ) -> None:
         self.vif_type = vif_type
-        super().__init__(
-            "Tap device creation requested for unsupported VIF type. create_tap is only "
-            f"supported for VIFOpenVSwitch, got {vif_type}"
-        )
+        super().__init__(message, **_given(vif_type=vif_type), **kwargs)
 
 
 class PciDeviceNotFoundById(ExceptionBase, LookupError):
@@ -84,14 +119,25 @@ class PciDeviceNotFoundById(ExceptionBase, LookupError):
 
     Attributes:
         id: the PCI address.
-        reason: what was missing.
+        reason: what was missing; appended to os-vif's message when given.
     """
 
-    def __init__(self, *, id: str, reason: str = "") -> None:
+    msg_fmt = "PCI device %(id)s not found"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        id: str | None = None,
+        reason: str = "",
+        **kwargs: Any,
+    ) -> None:
         self.id = id
         self.reason = reason
-        tail = f": {reason}" if reason else ""
-        super().__init__(f"PCI device {id} not found{tail}")
+        super().__init__(message, **_given(id=id), **kwargs)
+        if reason and not message:
+            self.message = f"{self.message}: {reason}"
+            self.args = (self.message,)
 
 
 class RepresentorNotFound(ExceptionBase, LookupError):
@@ -102,7 +148,16 @@ class RepresentorNotFound(ExceptionBase, LookupError):
         vf_num: the VF number.
     """
 
-    def __init__(self, *, ifname: str, vf_num: int) -> None:
+    msg_fmt = "Failed getting representor port for PF %(ifname)s with %(vf_num)s"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        ifname: str | None = None,
+        vf_num: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.ifname = ifname
         self.vf_num = vf_num
-        super().__init__(f"Failed getting representor port for PF {ifname} with {vf_num}")
+        super().__init__(message, **_given(ifname=ifname, vf_num=vf_num), **kwargs)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from os_vif.objects.host_info import HostPluginInfo
 from os_vif.objects.instance_info import InstanceInfo
@@ -30,13 +30,12 @@ from os_vif.objects.vif import (
 )
 from os_vif.plugin import PluginBase, PlugOutcome, VIFResult, VIFWork, describe_plugin
 from vif_plug_ovs.config import OvsConfig
+from vif_plug_ovs.constants import PLUGIN_NAME
 
 if TYPE_CHECKING:
     from vif_plug_ovs._dispatch import Dispatcher
 
 __all__ = ["PLUGIN_NAME", "OvsPlugin"]
-
-PLUGIN_NAME: Final = "ovs"
 
 
 class OvsPlugin(PluginBase):
