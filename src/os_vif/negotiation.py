@@ -110,7 +110,12 @@ class Selection:
             if profile != self.port_profile:
                 raise ValueError(f"selected port profile {self.port_profile}, got {profile}")
             if self.port_profile_version is not None:
-                manifest[self.port_profile] = self.port_profile_version
+                # A manifest names a child by its field's declared class, as
+                # oslo.versionedobjects (so os-vif) looks it up.
+                declared = type(vif)._obj_fields["port_profile"]
+                manifest[getattr(declared, "objname", self.port_profile)] = (
+                    self.port_profile_version
+                )
         return vif.obj_to_primitive(
             target_version=self.vif_version, version_manifest=manifest or None
         )

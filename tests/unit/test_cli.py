@@ -83,7 +83,8 @@ def test_convert(tmp_path):
 
 
 def test_convert_with_manifest(vif_file):
-    result = run("convert", str(vif_file), "--manifest", '{"VIFPortProfileOpenVSwitch": "1.1"}')
+    # A manifest names the port profile by its field's class, as os-vif reads it.
+    result = run("convert", str(vif_file), "--manifest", '{"VIFPortProfileBase": "1.1"}')
     profile = json.loads(result.stdout)["versioned_object.data"]["port_profile"]
     assert profile["versioned_object.version"] == "1.1"
 

@@ -52,14 +52,18 @@ def fingerprint(cls):
     for version in cls.obj_versions():
         text.append(f"@{version}")
         for name in cls.obj_fields_at(version):
-            field = cls.fields[name]
+            field = cls._obj_fields[name]
             text.append(f"{name}:{field.describe()}:since={field.since}")
     digest = hashlib.sha256("\n".join(text).encode()).hexdigest()[:16]
     return f"{cls.VERSION}-{digest}"
 
 
 def test_object_schemas_are_pinned():
-    actual = {name: fingerprint(cls) for name, cls in sorted(obj_registry().items())}
+    actual = {
+        name: fingerprint(cls)
+        for name, cls in sorted(obj_registry().items())
+        if cls.__module__.startswith("os_vif.")  # not classes tests define
+    }
     assert actual == EXPECTED, (
         "Some objects changed: bump their VERSION if the wire form changed, then update "
         "EXPECTED in this file."

@@ -4,6 +4,8 @@ Importing this package registers every class; each is reachable here as
 ``os_vif.objects.<Name>`` and in its submodule, as in os-vif.
 """
 
+import sys
+
 from os_vif.objects import base, fields
 from os_vif.objects.base import ObjectListBase, VersionedObject
 from os_vif.objects.fixed_ip import FixedIP, FixedIPList
@@ -41,10 +43,18 @@ from os_vif.objects.vif import (
 
 
 def register_all() -> None:
-    """Do nothing: importing this package registers every class.
+    """Register every class with oslo.versionedobjects too, when it is in use.
 
-    Kept for callers written for os-vif, which need this call.
+    Importing this package registers every class in our own registry. os-vif
+    callers call this, and os-vif's classes then live in oslo's registry,
+    where oslo code (an oslo object holding a VIF, os-vif's own tests) looks
+    them up; so ours go there too, when ``oslo_versionedobjects`` is already
+    imported. It is never imported for this.
     """
+    if "oslo_versionedobjects" in sys.modules:
+        from os_vif.objects import _ovo  # noqa: PLC0415
+
+        _ovo.ensure_active()
 
 
 __all__ = [
@@ -85,3 +95,6 @@ __all__ = [
     "fields",
     "register_all",
 ]
+
+# A process that already uses oslo.versionedobjects sees our classes there.
+register_all()

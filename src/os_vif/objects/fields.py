@@ -13,6 +13,7 @@ networks in their text form, PCI addresses as ``dddd:bb:ss.f``.
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import re
 import sys
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BooleanField",
+    "DictOfObjectsField",
     "EnumField",
     "Field",
     "FieldFactory",
@@ -241,6 +243,7 @@ def _enum_coercer(valid: tuple[str, ...]) -> Callable[[Any], str]:
 KIND_SCALAR: Final = 0
 KIND_OBJECT: Final = 1
 KIND_OBJECT_LIST: Final = 2
+KIND_OBJECT_DICT: Final = 3
 
 
 def _allow_none(coerce: Callable[[Any], T]) -> Callable[[Any], T | None]:
@@ -248,6 +251,17 @@ def _allow_none(coerce: Callable[[Any], T]) -> Callable[[Any], T | None]:
         return None if value is None else coerce(value)
 
     return coerce_nullable
+
+
+def _none_is_default(coerce: Callable[[Any], T], default: T) -> Callable[[Any], T]:
+    # oslo's rule, which os-vif peers rely on: None given to a field that
+    # cannot hold it but has a default means "the default".
+    def coerce_or_default(value: Any) -> T:
+        if value is None:
+            return copy.copy(default)
+        return coerce(value)
+
+    return coerce_or_default
 
 
 class Field(Generic[T]):
@@ -263,15 +277,19 @@ class Field(Generic[T]):
         default: the value read back while the field is unset, or ``UNSET``.
         since: the version of the declaring class that added the field.
         name: the attribute name, set when the class is created.
-        coerce: value -> normalised value; raises FieldValueError.
+        coerce: value -> normalised value; raises FieldValueError. ``None``
+            for a field that is not nullable but has a default gives the
+            default, as in oslo.versionedobjects.
         to_primitive: normalised value -> JSON-ready value (None: as is).
-        kind: KIND_SCALAR, KIND_OBJECT or KIND_OBJECT_LIST.
+        from_primitive: wire value -> value for ``coerce`` (None: as is).
+        kind: KIND_SCALAR, KIND_OBJECT, KIND_OBJECT_LIST or KIND_OBJECT_DICT.
 
     """
 
     __slots__ = (
         "coerce",
         "default",
+        "from_primitive",
         "kind",
         "name",
         "nullable",
@@ -290,12 +308,14 @@ class Field(Generic[T]):
         default: object = UNSET,
         since: str = "1.0",
         to_primitive: Callable[[Any], Any] | None = None,
+        from_primitive: Callable[[Any], Any] | None = None,
         kind: int = KIND_SCALAR,
     ) -> None:
         self.type_name = type_name
         self.nullable = nullable
         self.coerce: Callable[[Any], Any] = _allow_none(coerce) if nullable else coerce
         self.to_primitive = to_primitive
+        self.from_primitive = from_primitive
         self.kind = kind
         self.since = since
         self.since_tuple = _version_tuple(since)
@@ -303,6 +323,8 @@ class Field(Generic[T]):
         self.default = default
         if default is not UNSET:
             self.default = self.coerce(default)
+            if not nullable:
+                self.coerce = _none_is_default(coerce, self.default)
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -366,7 +388,7 @@ class ObjectFieldBase(Field[T]):
         self,
         objname: str,
         *,
-        many: bool,
+        kind: int,
         subclasses: bool,
         child_versions: Mapping[str, str] | None,
         nullable: bool,
@@ -377,13 +399,12 @@ class ObjectFieldBase(Field[T]):
         self.child_versions = sorted(
             (_version_tuple(owner), child) for owner, child in (child_versions or {}).items()
         )
-        super().__init__(
-            "List(Object)" if many else "Object",
-            self._coerce_list if many else self._coerce_one,
-            nullable=nullable,
-            since=since,
-            kind=KIND_OBJECT_LIST if many else KIND_OBJECT,
-        )
+        type_name, coerce = {
+            KIND_OBJECT: ("Object", self._coerce_one),
+            KIND_OBJECT_LIST: ("List(Object)", self._coerce_list),
+            KIND_OBJECT_DICT: ("Dict(Object)", self._coerce_dict),
+        }[kind]
+        super().__init__(type_name, coerce, nullable=nullable, since=since, kind=kind)
 
     def child_version_at(self, owner_version: tuple[int, int]) -> str | None:
         """The declared child version when the owner goes out at a version."""
@@ -405,6 +426,16 @@ class ObjectFieldBase(Field[T]):
         if not isinstance(value, list | tuple):
             raise FieldValueError(f"expected a list, not {type(value).__name__}")
         return [self._coerce_one(item) for item in value]
+
+    def _coerce_dict(self, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise FieldValueError(f"expected a mapping, not {type(value).__name__}")
+        coerced = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise FieldValueError(f"keys must be strings, not {type(key).__name__}")
+            coerced[key] = self._coerce_one(item)
+        return coerced
 
     def describe(self) -> str:
         """A stable text form of the declaration, for schema fingerprints."""
@@ -527,7 +558,7 @@ def ObjectField(  # noqa: N802 (named like os-vif's field classes)
     """
     return ObjectFieldBase(
         objname,
-        many=False,
+        kind=KIND_OBJECT,
         subclasses=subclasses,
         child_versions=child_versions,
         nullable=nullable,
@@ -546,7 +577,30 @@ def ListOfObjectsField(  # noqa: N802
     """A list of versioned objects of class *objname*."""
     return ObjectFieldBase(
         objname,
-        many=True,
+        kind=KIND_OBJECT_LIST,
+        subclasses=subclasses,
+        child_versions=child_versions,
+        nullable=nullable,
+        since=since,
+    )
+
+
+def DictOfObjectsField(  # noqa: N802
+    objname: str,
+    *,
+    subclasses: bool = False,
+    child_versions: Mapping[str, str] | None = None,
+    nullable: bool = False,
+    since: str = "1.0",
+) -> Any:
+    """A mapping of text keys to versioned objects of class *objname*.
+
+    On the wire it is a JSON object of the items' primitives, as
+    oslo.versionedobjects' ``Dict(Object(...))`` sends it.
+    """
+    return ObjectFieldBase(
+        objname,
+        kind=KIND_OBJECT_DICT,
         subclasses=subclasses,
         child_versions=child_versions,
         nullable=nullable,

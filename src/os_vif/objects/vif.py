@@ -109,6 +109,12 @@ class VIFPortProfileOVSRepresentor(VIFPortProfileOpenVSwitch):
     # Version 1.1-1.4: each builds on the same VIFPortProfileOpenVSwitch version
     VERSION = "1.4"
     PARENT_VERSIONS = _SAME_VERSIONS_1_4
+    # os-vif marks the class for removal: building or reading one warns.
+    _obj_deprecation = (
+        "Using class 'VIFPortProfileOVSRepresentor' (either directly or via "
+        "inheritance) is deprecated; use the datapath_offload field "
+        "(DatapathOffloadRepresentor) of a port profile instead"
+    )
 
     representor_name: str | None = fields.StringField(nullable=True)
     representor_address: str | None = fields.PCIAddressField(nullable=True)
