@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         unplug,
         unplug_many,
     )
+    from os_vif._loader import PluginSet
     from os_vif._report import PlugOutcome, VIFResult
 
 __all__ = [
@@ -44,6 +45,11 @@ __all__ = [
     "unplug_many",
     "vnic_types",
 ]
+
+# The loaded plugins, set by initialize(). os-vif keeps its stevedore
+# ExtensionManager under this name, and its tests (and callers that copied
+# them) forget the plugins by assigning None here; that works with us too.
+_EXT_MANAGER: PluginSet | None = None
 
 # Loaded on first use, so that ``import os_vif.objects`` (all a network-side
 # service needs) does not pay for the plugin machinery.

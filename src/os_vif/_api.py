@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
-from os_vif import exception
-from os_vif._config import ConfigSource, read_config
-from os_vif._entry_points import EntryPoint, entry_points
+import os_vif
+from os_vif import exception, objects
+from os_vif._config import ConfigSource
+from os_vif._loader import Extension, LoadReport, PluginSet, load_plugins
 from os_vif._report import PlugOutcome, VIFResult, vif_id
-from os_vif.objects.fields import parse_version
-from os_vif.objects.host_info import HostInfo, HostPluginInfo
+from os_vif.objects.host_info import HostInfo
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFBase
 from os_vif.plugin import PluginBase, VIFWork
@@ -28,138 +27,83 @@ __all__ = [
 ]
 
 LOG = logging.getLogger(__name__)
-ENTRY_POINT_GROUP = "os_vif"
 
-
-@dataclass(frozen=True)
-class LoadReport:
-    """What :func:`initialize` loaded.
-
-    Attributes:
-        loaded: names of the plugins now in use.
-        failed: plugin name to the reason it could not be loaded.
-    """
-
-    loaded: tuple[str, ...]
-    failed: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    plugin: PluginBase
-    info: HostPluginInfo
-    # VIF class name -> (oldest, newest) version the plugin accepts
-    vif_versions: Mapping[str, tuple[tuple[int, int], tuple[int, int]]]
-
-
-@dataclass(frozen=True)
-class _State:
-    plugins: Mapping[str, _Loaded]
-    report: LoadReport
-
-
-_state: _State | None = None
 _state_lock = threading.Lock()
 
 
-def initialize(config: ConfigSource = None, reset: bool = False) -> LoadReport:
+def _loaded() -> PluginSet:
+    # The library's one piece of process state lives in os_vif._EXT_MANAGER,
+    # where os-vif keeps its own; callers (os-vif's tests) reset it there.
+    state = os_vif._EXT_MANAGER
+    if not isinstance(state, PluginSet):
+        raise exception.LibraryNotInitialized
+    return state
+
+
+def initialize(reset: bool = False, *, config: ConfigSource = None) -> LoadReport:
     """Load every installed plugin (entry-point group ``os_vif``).
 
     Calling it again without *reset* changes nothing. A plugin that cannot
     be imported or instantiated is logged and left out; the others load.
 
+    Where options come from (see docs/configuration.md):
+
+    * oslo.config, when *config* is an oslo.config ``ConfigOpts``, or when
+      *config* is None and this process has already imported oslo.config
+      (``cfg.CONF`` then): each plugin's options are registered in group
+      ``os_vif_<plugin>`` and read from it, as os-vif does;
+    * else our reader: *config* is ``{plugin: {option: value}}``, the path
+      of a TOML file, or of an INI file whose ``[os_vif_<plugin>]`` sections
+      are read (an existing nova.conf works as it is); None means defaults.
+
     Args:
-        config: plugin options: ``{plugin: {option: value}}``, or the path
-            of a TOML file, or of an INI file whose ``[os_vif_<plugin>]``
-            sections are read (an existing nova.conf works as it is).
-        reset: load the plugins again, with *config*.
+        reset: load the plugins again (and read their options again); the
+            plugins replaced are closed.
+        config: where plugin options come from, as above.
 
     Returns:
-        The names of the plugins loaded, and why any failed.
+        The names of the plugins loaded, why any failed, and warnings
+        (options ignored, entry points shadowed, VIF versions).
 
     Raises:
-        ConfigError: the configuration names an unknown option or gives one
-            a value of the wrong type (the message names file, section and
-            option).
+        ConfigError: a value of the wrong type, or refused by the plugin (the
+            message names file, section and option). An unknown option is
+            only a warning.
+
+    .. versionchanged:: 0.2
+        ``reset`` comes first and ``config`` is keyword-only, as in os-vif's
+        ``initialize(reset=False)``; oslo.config mode.
     """
-    global _state  # the library's one piece of process state
     with _state_lock:
-        if _state is not None and not reset:
-            return _state.report
-        previous, _state = _state, _load_plugins(config)
-        if previous is not None:
-            for loaded in previous.plugins.values():
-                loaded.plugin.close()
-        return _state.report
+        previous = os_vif._EXT_MANAGER
+        if isinstance(previous, PluginSet) and not reset:
+            return previous.report
+        # As os-vif's initialize(): callers (Nova) rely on it to put the
+        # object classes in oslo.versionedobjects' registry when they use it.
+        objects.register_all()
+        state = load_plugins(config)
+        os_vif._EXT_MANAGER = state
+        if isinstance(previous, PluginSet):
+            for extension in previous:
+                extension.obj.close()
+        return state.report
 
 
-def _load_plugins(config: ConfigSource) -> _State:
-    options = read_config(config)
-    plugins: dict[str, _Loaded] = {}
-    failed: dict[str, str] = {}
-    for entry_point in entry_points(ENTRY_POINT_GROUP):
-        name = entry_point.name
-        if name in plugins:
-            failed[name] = f"duplicate entry point {entry_point.value}; keeping the first"
-            LOG.warning("VIF plugin %s: %s", name, failed[name])
-            continue
-        try:
-            plugin = _plugin_class(entry_point).load(name, options.get(name))
-            info = plugin.describe()
-        except exception.ConfigError:
-            raise
-        except Exception as exc:  # one broken plugin must not stop the rest
-            failed[name] = f"{type(exc).__name__}: {exc}"
-            LOG.warning("VIF plugin %s could not be loaded: %s", name, failed[name])
-            continue
-        plugins[name] = _Loaded(plugin, info, _accepted_versions(info))
-    for unused in sorted(set(options) - set(plugins) - set(failed)):
-        LOG.warning(
-            "%s: options for plugin %r, which is not installed, are ignored",
-            options[unused].source,
-            unused,
-        )
-    report = LoadReport(loaded=tuple(sorted(plugins)), failed=failed)
-    LOG.info("Loaded VIF plugins: %s", ", ".join(report.loaded) or "none")
-    return _State(plugins=plugins, report=report)
-
-
-def _plugin_class(entry_point: EntryPoint) -> type[PluginBase]:
-    plugin_class = entry_point.load()
-    if not (isinstance(plugin_class, type) and issubclass(plugin_class, PluginBase)):
-        raise TypeError(f"{entry_point.value} is not a PluginBase subclass")
-    return plugin_class
-
-
-def _accepted_versions(
-    info: HostPluginInfo,
-) -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
-    accepted = {}
-    for vif_info in info.vif_info:
-        low = parse_version(vif_info.min_version)
-        high = parse_version(vif_info.max_version)
-        if low is None or high is None:
-            raise ValueError(f"{vif_info.vif_object_name}: malformed version range")
-        accepted[vif_info.vif_object_name] = (low, high)
-    return accepted
-
-
-def _plugin_for(vif: VIFBase) -> _Loaded:
-    if _state is None:
-        raise exception.LibraryNotInitialized
+def _plugin_for(vif: VIFBase) -> Extension:
+    state = _loaded()
     if not isinstance(vif, VIFBase):
         raise TypeError(f"expected a VIF object, not {type(vif).__name__}")
     name = vif.plugin if "plugin" in vif else ""
-    loaded = _state.plugins.get(name)
-    if loaded is None:
-        raise exception.NoMatchingPlugin(plugin_name=name, loaded=tuple(_state.plugins))
-    accepted = loaded.vif_versions.get(type(vif).obj_name())
-    version = parse_version(vif.obj_version)
-    if accepted is None or version is None or not accepted[0] <= version <= accepted[1]:
-        raise exception.UnsupportedVIF(
-            plugin_name=name, vif_class=type(vif).obj_name(), version=vif.obj_version
-        )
-    return loaded
+    if name not in state:
+        raise exception.NoMatchingPlugin(plugin_name=name, loaded=tuple(state.names()))
+    extension = state[name]
+    state.check_vif(extension, vif)
+    return extension
+
+
+def _outcome(result: object, default: PlugOutcome) -> PlugOutcome:
+    # os-vif's plugins return None; anything but a PlugOutcome means "done".
+    return result if isinstance(result, PlugOutcome) else default
 
 
 def plug(vif: VIFBase, instance_info: InstanceInfo | None = None) -> VIFResult:
@@ -174,15 +118,17 @@ def plug(vif: VIFBase, instance_info: InstanceInfo | None = None) -> VIFResult:
     Raises:
         LibraryNotInitialized: :func:`initialize` was not called.
         NoMatchingPlugin: no loaded plugin has the VIF's plugin name.
-        UnsupportedVIF: the plugin does not declare this VIF class/version.
+        UnsupportedVIF: the plugin does not declare this VIF class, or asks
+            for a newer version (a newer one than it declares is passed on,
+            with a warning, as os-vif checks no version).
         PlugException: the plugin failed; ``__cause__`` (and ``err``) hold
             the underlying error, whose context the message repeats.
     """
-    loaded = _plugin_for(vif)
-    name = loaded.plugin.plugin_name
+    plugin = _plugin_for(vif).obj
+    name = plugin.plugin_name
     LOG.debug("Plugging %s with plugin %s", vif, name)
     try:
-        outcome = loaded.plugin.plug(vif, instance_info) or PlugOutcome.PLUGGED
+        outcome = _outcome(plugin.plug(vif, instance_info), PlugOutcome.PLUGGED)
     except Exception as exc:
         raise exception.PlugException(vif=vif, err=exc, plugin=name) from exc
     LOG.info("Plugged %s %s: %s", type(vif).obj_name(), vif_id(vif), outcome.value)
@@ -199,14 +145,14 @@ def unplug(vif: VIFBase, instance_info: InstanceInfo | None = None) -> VIFResult
     Raises:
         LibraryNotInitialized: :func:`initialize` was not called.
         NoMatchingPlugin: no loaded plugin has the VIF's plugin name.
-        UnsupportedVIF: the plugin does not declare this VIF class/version.
+        UnsupportedVIF: as for :func:`plug`.
         UnplugException: the plugin failed; the cause is chained.
     """
-    loaded = _plugin_for(vif)
-    name = loaded.plugin.plugin_name
+    plugin = _plugin_for(vif).obj
+    name = plugin.plugin_name
     LOG.debug("Unplugging %s with plugin %s", vif, name)
     try:
-        outcome = loaded.plugin.unplug(vif, instance_info) or PlugOutcome.UNPLUGGED
+        outcome = _outcome(plugin.unplug(vif, instance_info), PlugOutcome.UNPLUGGED)
     except Exception as exc:
         raise exception.UnplugException(vif=vif, err=exc, plugin=name) from exc
     LOG.info("Unplugged %s %s: %s", type(vif).obj_name(), vif_id(vif), outcome.value)
@@ -310,14 +256,13 @@ def _run_many(
     plugging: bool,
     wait: bool | None,
 ) -> list[VIFResult]:
-    if _state is None:
-        raise exception.LibraryNotInitialized
+    _loaded()
     items = _batch_items(vifs, instance_info)
     results: list[VIFResult | None] = [None] * len(items)
     groups: dict[str, tuple[PluginBase, list[int]]] = {}
     for index, (vif, _) in enumerate(items):
         try:
-            plugin = _plugin_for(vif).plugin
+            plugin = _plugin_for(vif).obj
         except exception.ExceptionBase as exc:
             results[index] = VIFResult.failed(vif, exc)
             continue
@@ -352,11 +297,7 @@ def host_info(permitted_vif_type_names: Iterable[str] | None = None) -> HostInfo
     Raises:
         LibraryNotInitialized: :func:`initialize` was not called.
     """
-    if _state is None:
-        raise exception.LibraryNotInitialized
-    info = HostInfo(
-        plugin_info=[loaded.info.obj_clone() for _, loaded in sorted(_state.plugins.items())]
-    )
+    info = HostInfo(plugin_info=[extension.info.obj_clone() for extension in _loaded()])
     if permitted_vif_type_names is not None:
         info.filter_vif_types(permitted_vif_type_names)
     return info
@@ -369,9 +310,7 @@ def loaded_plugin(name: str) -> PluginBase:
         LibraryNotInitialized: :func:`initialize` was not called.
         NoMatchingPlugin: no plugin of that name is loaded.
     """
-    if _state is None:
-        raise exception.LibraryNotInitialized
-    try:
-        return _state.plugins[name].plugin
-    except KeyError:
-        raise exception.NoMatchingPlugin(plugin_name=name, loaded=tuple(_state.plugins)) from None
+    state = _loaded()
+    if name not in state:
+        raise exception.NoMatchingPlugin(plugin_name=name, loaded=tuple(state.names()))
+    return state[name].obj

@@ -86,7 +86,7 @@ def _describe(obj: VersionedObject, indent: int = 0) -> list[str]:
 
 
 def _cmd_host_info(args: argparse.Namespace, out: TextIO) -> None:
-    os_vif.initialize(args.config)
+    os_vif.initialize(config=args.config)
     info = os_vif.host_info(args.vif_types)
     if args.json:
         json.dump(info.obj_to_primitive(), out, indent=2)
@@ -136,7 +136,7 @@ def _cmd_convert(args: argparse.Namespace, out: TextIO) -> None:
 
 def _cmd_plug(args: argparse.Namespace, out: TextIO) -> None:
     vif, instance = _read_vif_file(args.file)
-    os_vif.initialize(args.config)
+    os_vif.initialize(config=args.config)
     if args.command == "plug":
         os_vif.plug(vif, instance)
     else:

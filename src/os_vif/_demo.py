@@ -497,7 +497,7 @@ class _Demo:
     def initialize(self) -> None:
         # Loaded from a thread inside the demo's host, so that whatever a
         # plugin opens at load time (a netlink socket) acts there.
-        report = self.in_host(lambda: os_vif.initialize(self.config, reset=True))
+        report = self.in_host(lambda: os_vif.initialize(reset=True, config=self.config))
         self.loaded = report.loaded
         self.say(f"   os_vif.initialize(): plugins {', '.join(report.loaded) or 'none'}")
         if self.plugin not in report.loaded:

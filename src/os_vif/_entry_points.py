@@ -5,7 +5,9 @@
 take. Plugins only need the ``entry_points.txt`` of each installed
 distribution, read the same way: distributions are the ``*.dist-info`` and
 ``*.egg-info`` directories of the ``sys.path`` entries, in order; the first
-of a name wins, as with ``importlib.metadata.entry_points()``.
+of a name wins, as with ``importlib.metadata.entry_points()``. Within one
+directory distributions are taken in name order (not the file system's
+order), so the list is the same on every host with the same packages.
 """
 
 from __future__ import annotations
@@ -27,11 +29,17 @@ _VALUE = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?(\[.*\]\s*)
 
 @dataclass(frozen=True)
 class EntryPoint:
-    """One entry point: ``name = value`` in a distribution's group."""
+    """One entry point: ``name = value`` in a distribution's group.
+
+    Attributes:
+        dist: the normalised name of the distribution that declares it
+            (``""`` when unknown).
+    """
 
     name: str
     value: str
     group: str
+    dist: str = ""
 
     def load(self) -> Any:
         """Import the module the value names and return the object in it.
@@ -54,7 +62,7 @@ def _normalized(info_dir: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _info_dirs() -> list[str]:
+def _info_dirs() -> dict[str, str]:
     found: dict[str, str] = {}
     for entry in sys.path:
         directory = entry or "."
@@ -62,10 +70,10 @@ def _info_dirs() -> list[str]:
             names = os.listdir(directory)
         except OSError:
             continue  # a zip file or a missing directory: no plugins there
-        for name in names:
+        for name in sorted(names):
             if name.endswith(_INFO_SUFFIXES):
                 found.setdefault(_normalized(name), os.path.join(directory, name))
-    return list(found.values())
+    return found
 
 
 def _read_group(text: str, group: str) -> list[tuple[str, str]]:
@@ -86,11 +94,11 @@ def _read_group(text: str, group: str) -> list[tuple[str, str]]:
 def entry_points(group: str) -> list[EntryPoint]:
     """Every entry point of ``group``, distribution by distribution."""
     points = []
-    for info_dir in _info_dirs():
+    for dist, info_dir in _info_dirs().items():
         try:
             with open(os.path.join(info_dir, "entry_points.txt"), encoding="utf-8") as file:
                 text = file.read()
         except OSError:
             continue
-        points += [EntryPoint(name, value, group) for name, value in _read_group(text, group)]
+        points += [EntryPoint(name, value, group, dist) for name, value in _read_group(text, group)]
     return points

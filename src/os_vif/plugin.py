@@ -9,16 +9,28 @@ A plugin implements ``plug`` and ``unplug`` for one VIF; batches
 (:func:`os_vif.plug_many`) call :meth:`PluginBase.plug_many`, whose default
 loops over ``plug``. A plugin that can do a batch more cheaply than one VIF
 at a time overrides it (the ``ovs`` plugin does).
+
+Options are declared one of two ways:
+
+* ours: a frozen dataclass, :attr:`PluginBase.CONFIG_CLASS`, whose fields
+  are the options (:func:`option` adds oslo.config's facts to a field);
+  ``self.config`` is an instance of it, whichever way the options were read.
+  :attr:`PluginBase.CONFIG_OPTS` is derived from it, for oslo.config.
+* os-vif's: ``CONFIG_OPTS = [cfg.StrOpt(...), ...]`` on the class, and an
+  ``__init__(self, config)``. ``self.config`` is then oslo.config's group
+  ``os_vif_<plugin>`` (a ``GroupAttr``), as with os-vif, so plugins written
+  for os-vif load unchanged.
 """
 
 from __future__ import annotations
 
 import abc
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from os_vif._config import PluginOptions, build_config
+from os_vif._config import OsloConfig, PluginOptions, build_config, option, oslo_in_use
 from os_vif._report import PlugOutcome, VIFResult
 from os_vif.objects.host_info import HostPluginInfo, HostPortProfileInfo, HostVIFInfo
 from os_vif.objects.instance_info import InstanceInfo
@@ -31,6 +43,7 @@ __all__ = [
     "VIFResult",
     "VIFWork",
     "describe_plugin",
+    "option",
 ]
 
 #: One VIF of a batch, with the instance it belongs to (or None).
@@ -41,10 +54,38 @@ VIFWork = tuple[VIFBase, InstanceInfo | None]
 class PluginConfig:
     """Base of plugin configurations: a frozen dataclass per plugin.
 
-    Subclass it with typed fields and defaults; check values in
-    ``__post_init__`` and raise ValueError there. Options come from
-    :func:`os_vif.initialize`'s ``config`` (section ``os_vif_<plugin>``).
+    Subclass it with typed fields and defaults (``bool``, ``int``, ``float``,
+    ``str``, ``tuple[str, ...]``, each optionally ``| None``); describe each
+    in the class docstring's ``Attributes:`` section, which is also the
+    option's oslo.config help. Check values in ``__post_init__`` and raise
+    ValueError there. Options come from :func:`os_vif.initialize`'s
+    ``config``, or from oslo.config (group ``os_vif_<plugin>``).
     """
+
+
+class _DerivedOpts:
+    """``CONFIG_OPTS`` of a dataclass-configured plugin, made on first use.
+
+    Built only when asked for (by oslo.config mode or ``os_vif.opts``), so a
+    process that does not use oslo.config never imports it.
+    """
+
+    def __get__(self, instance: object, owner: type[PluginBase]) -> list[Any]:
+        config_class = owner.CONFIG_CLASS
+        if not dataclasses.fields(config_class):
+            return []
+        from os_vif import _oslo  # noqa: PLC0415 (imports oslo.config)
+
+        return _oslo.opts_for(config_class)
+
+
+def declares_oslo_opts(cls: type[PluginBase]) -> bool:
+    """Whether *cls* is configured os-vif's way: a non-empty ``CONFIG_OPTS`` list."""
+    for klass in cls.__mro__:
+        if "CONFIG_OPTS" in vars(klass):
+            declared = vars(klass)["CONFIG_OPTS"]
+            return not isinstance(declared, _DerivedOpts) and bool(declared)
+    return False
 
 
 class PluginBase(abc.ABC):
@@ -52,24 +93,69 @@ class PluginBase(abc.ABC):
 
     Attributes:
         plugin_name: the entry-point name the plugin was loaded under.
-        config: the plugin's options, an instance of :attr:`CONFIG_CLASS`.
+        config: the plugin's options: an instance of :attr:`CONFIG_CLASS`,
+            or, for a plugin that declares its own ``CONFIG_OPTS`` list,
+            oslo.config's ``GroupAttr`` of group ``os_vif_<plugin>``.
     """
 
     #: The frozen dataclass holding the plugin's options.
     CONFIG_CLASS: ClassVar[type[PluginConfig]] = PluginConfig
 
-    def __init__(self, config: PluginConfig | None = None, *, plugin_name: str = "") -> None:
+    if TYPE_CHECKING:
+        #: The plugin's oslo.config options (``oslo_config.cfg.Opt``). Derived
+        #: from :attr:`CONFIG_CLASS` unless the class sets its own list, as
+        #: plugins written for os-vif do.
+        CONFIG_OPTS: ClassVar[Sequence[Any]]
+    else:
+        CONFIG_OPTS = _DerivedOpts()
+
+    def __init__(self, config: Any = None, *, plugin_name: str = "") -> None:
         self.config = config if config is not None else self.CONFIG_CLASS()
         self.plugin_name = plugin_name
 
     @classmethod
-    def load(cls, plugin_name: str, options: PluginOptions | None = None) -> Self:
-        """Build the plugin's config from raw options and instantiate it.
+    def load(cls, plugin_name: str, options: PluginOptions | OsloConfig | None = None) -> Self:
+        """Read the plugin's options and instantiate it, as os-vif's ``load`` does.
+
+        The plugin is built as ``cls(config)`` and then given its
+        :attr:`plugin_name`, so an ``__init__(self, config)`` written for
+        os-vif works.
+
+        Args:
+            plugin_name: the entry-point name; the options' group is
+                ``os_vif_<plugin_name>``.
+            options: what our reader read for the plugin, or the oslo.config
+                ConfigOpts to register the options in and read them from.
+                None (os-vif's ``load(plugin_name)``): ``cfg.CONF`` if this
+                process has imported oslo.config, else the defaults.
 
         Raises:
-            ConfigError: an option is unknown or has the wrong type.
+            ConfigError: an option has a wrong type or a refused value.
         """
-        return cls(build_config(cls.CONFIG_CLASS, options), plugin_name=plugin_name)
+        source = options if options is not None else oslo_in_use()
+        config: Any
+        if declares_oslo_opts(cls):
+            from os_vif import _oslo  # noqa: PLC0415 (imports oslo.config)
+
+            if source is None:
+                source = PluginOptions("<defaults>", _oslo.group_name(plugin_name), {})
+            config = _oslo.foreign_config(cls.CONFIG_OPTS, plugin_name, source)
+        elif isinstance(source, OsloConfig):
+            from os_vif import _oslo  # noqa: PLC0415 (imports oslo.config)
+
+            config = _oslo.read_config_class(source.conf, plugin_name, cls.CONFIG_CLASS)
+        else:
+            config = build_config(cls.CONFIG_CLASS, source)
+        plugin = cls(config)
+        plugin.plugin_name = plugin_name
+        return plugin
+
+    @classmethod
+    def option_names(cls) -> frozenset[str]:
+        """The names of the plugin's options (its fields, or its ``CONFIG_OPTS``)."""
+        if declares_oslo_opts(cls):
+            return frozenset(name for opt in cls.CONFIG_OPTS for name in (opt.dest, opt.name))
+        return frozenset(f.name for f in dataclasses.fields(cls.CONFIG_CLASS))
 
     @abc.abstractmethod
     def describe(self) -> HostPluginInfo:
@@ -81,7 +167,7 @@ class PluginBase(abc.ABC):
 
         Returns:
             What was done (created, repaired, unchanged), if the plugin can
-            tell; None means "plugged".
+            tell; None (what os-vif's plugins return) means "plugged".
 
         Raises:
             os_vif.exception.ExceptionBase: (a subclass) naming what failed.
@@ -133,7 +219,9 @@ class PluginBase(abc.ABC):
             outcome = call(vif, instance_info)
         except Exception as exc:  # reported per VIF; the batch goes on
             return VIFResult.failed(vif, exc, self.plugin_name)
-        return VIFResult.done(vif, outcome or default, self.plugin_name)
+        # os-vif's plugins return None: that, or anything else, means done.
+        done = outcome if isinstance(outcome, PlugOutcome) else default
+        return VIFResult.done(vif, done, self.plugin_name)
 
     def close(self) -> None:
         """Release what the plugin holds open (sockets); it is not used after.

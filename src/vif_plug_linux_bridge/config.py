@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from os_vif._linux.names import validate_device_name
-from os_vif.plugin import PluginConfig
+from os_vif.plugin import PluginConfig, option
 
 __all__ = ["LinuxBridgeConfig"]
 
@@ -37,14 +37,17 @@ class LinuxBridgeConfig(PluginConfig):
             once no port but its own uplink is left on it.
     """
 
-    use_ipv6: bool = False
-    iptables_top_regex: str = ""
-    iptables_bottom_regex: str = ""
-    iptables_drop_action: str = "DROP"
-    forward_bridge_interface: tuple[str, ...] = ("all",)
-    vlan_interface: str | None = None
-    flat_interface: str | None = None
-    network_device_mtu: int = 1500
+    # os-vif's plugin read all eight from [DEFAULT] before they had a section.
+    use_ipv6: bool = option(False, deprecated_group="DEFAULT")
+    iptables_top_regex: str = option("", deprecated_group="DEFAULT")
+    iptables_bottom_regex: str = option("", deprecated_group="DEFAULT")
+    iptables_drop_action: str = option("DROP", deprecated_group="DEFAULT")
+    forward_bridge_interface: tuple[str, ...] = option(
+        ("all",), deprecated_group="DEFAULT", multi=True
+    )
+    vlan_interface: str | None = option(None, deprecated_group="DEFAULT")
+    flat_interface: str | None = option(None, deprecated_group="DEFAULT")
+    network_device_mtu: int = option(1500, deprecated_group="DEFAULT")
     delete_empty_bridges: bool = False
 
     def __post_init__(self) -> None:

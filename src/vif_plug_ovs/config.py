@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Final
 
-from os_vif.plugin import PluginConfig
+from os_vif.plugin import PluginConfig, option
 
 __all__ = ["QOS_TYPES", "OvsConfig"]
 
@@ -55,22 +55,28 @@ class OvsConfig(PluginConfig):
         per_port_bridge: plug each VIFOpenVSwitch into a bridge of its own,
             patched to the integration bridge.
         default_qos_type: the QoS type given to new ports on ``system``
-            datapath bridges; one of :data:`QOS_TYPES`.
+            datapath bridges (``linux-noop``: the qdisc is left alone).
         wait_for_vswitchd: return from plug/unplug once ovs-vswitchd has
             applied the change (as os-vif and ``ovs-vsctl`` do); False
             returns as soon as the database has it.
     """
 
-    network_device_mtu: int = 1500
-    ovs_vsctl_timeout: int = 120
+    network_device_mtu: int = option(1500, deprecated_group="DEFAULT")
+    ovs_vsctl_timeout: int = option(120, deprecated_group="DEFAULT")
     ovsdb_connection: str = "tcp:127.0.0.1:6640"
-    ovsdb_interface: str = "native"
+    ovsdb_interface: str = option(
+        "native",
+        choices=_OVSDB_INTERFACES,
+        deprecated_for_removal=True,
+        deprecated_since="2.2.0",
+        deprecated_reason="Only the native OVSDB protocol is spoken; the value is not used.",
+    )
     ssl_key_file: str | None = None
     ssl_cert_file: str | None = None
     ssl_ca_cert_file: str | None = None
     isolate_vif: bool = False
     per_port_bridge: bool = False
-    default_qos_type: str = "linux-noop"
+    default_qos_type: str = option("linux-noop", choices=QOS_TYPES)
     wait_for_vswitchd: bool = True
 
     def __post_init__(self) -> None:
@@ -100,12 +106,12 @@ class OvsConfig(PluginConfig):
             self._check_ssl_files()
 
     def _check_ssl_files(self) -> None:
-        for option in ("ssl_key_file", "ssl_cert_file", "ssl_ca_cert_file"):
-            path = getattr(self, option)
+        for name in ("ssl_key_file", "ssl_cert_file", "ssl_ca_cert_file"):
+            path = getattr(self, name)
             if not path:
-                raise ValueError(f"an ssl: ovsdb_connection needs {option}")
+                raise ValueError(f"an ssl: ovsdb_connection needs {name}")
             if not os.path.isfile(path):
-                raise ValueError(f"{option} {path!r} does not exist")
+                raise ValueError(f"{name} {path!r} does not exist")
 
     @property
     def timeout(self) -> float:

@@ -23,6 +23,7 @@ from fixtures.netns import (
     missing_privileges,
 )
 from fixtures.ovs import ovs_daemons  # noqa: F401 (registers the session fixture)
+from fixtures.plugins import fresh_library, install_plugin  # noqa: F401 (registers them)
 from os_vif._linux.netlink import Netlink
 
 

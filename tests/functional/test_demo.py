@@ -146,7 +146,8 @@ def test_cleanup_leaves_other_namespaces_alone():
 @pytest.mark.usefixtures("leftovers")
 def test_a_failure_cleans_up_and_prints_one_line(tmp_path: Path):
     config = tmp_path / "bad.toml"
-    config.write_text("[linux_bridge]\nno_such_option = 1\n")
+    # A value of the wrong type (an unknown option is only a warning, as with oslo.config).
+    config.write_text('[linux_bridge]\nnetwork_device_mtu = "lots"\n')
 
     proc = subprocess.run(
         [sys.executable, "-m", "os_vif", "--config", str(config), "demo"],
@@ -159,7 +160,7 @@ def test_a_failure_cleans_up_and_prints_one_line(tmp_path: Path):
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1, proc.stderr
     assert proc.stderr.startswith("ConfigError: ")
-    assert "no_such_option" in proc.stderr
+    assert "network_device_mtu" in proc.stderr
     host, _, _ = created_by(proc.stdout)
     assert "Failed: cleaning up." in proc.stdout
     assert f"removed namespace {host} " in proc.stdout

@@ -303,7 +303,7 @@ def test_two_guests_talk_through_the_bridge_until_unplugged(netns, make_guest):
     one = make_guest("tapa", address="10.77.0.1/24")
     two = make_guest("tapb", address="10.77.0.2/24")
     assert not one.ping(two.ip_address, timeout=0.5)  # not connected yet
-    os_vif._api._state = None
+    os_vif._EXT_MANAGER = None
     try:
         os_vif.initialize(reset=True)
         instance = objects.InstanceInfo(uuid=str(uuid.uuid4()), name="vm")
@@ -318,13 +318,13 @@ def test_two_guests_talk_through_the_bridge_until_unplugged(netns, make_guest):
         assert not one.ping(two.ip_address, timeout=0.5)
     finally:
         os_vif._api.loaded_plugin("linux_bridge").close()
-        os_vif._api._state = None
+        os_vif._EXT_MANAGER = None
 
 
 def test_a_batch_goes_through_the_default_loop(netns, make_guest):
     for name in ("tapa", "tapb", "tapc"):
         make_guest(name)
-    os_vif._api._state = None
+    os_vif._EXT_MANAGER = None
     try:
         os_vif.initialize(reset=True)
         vifs = [make_vif("tapa"), make_vif("tapb", bridge="brq2"), make_vif("tap/bad")]
@@ -343,4 +343,4 @@ def test_a_batch_goes_through_the_default_loop(netns, make_guest):
         assert "master" not in netns.link("tapb")
     finally:
         os_vif._api.loaded_plugin("linux_bridge").close()
-        os_vif._api._state = None
+        os_vif._EXT_MANAGER = None

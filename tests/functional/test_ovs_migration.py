@@ -198,20 +198,20 @@ class Ours:
 
     def __enter__(self) -> Ours:
         # Set aside (not close) whatever another test loaded; put it back after.
-        self._previous = os_vif._api._state
-        os_vif._api._state = None
+        self._previous = os_vif._EXT_MANAGER
+        os_vif._EXT_MANAGER = None
         with entered(self._netns):
             report = os_vif.initialize(config=self._config, reset=True)
         assert "ovs" in report.loaded, f"our ovs plugin did not load: {report.failed}"
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        state = os_vif._api._state
-        os_vif._api._state = self._previous
+        state = os_vif._EXT_MANAGER
+        os_vif._EXT_MANAGER = self._previous
         if state is not None:
             with entered(self._netns):
-                for loaded in state.plugins.values():
-                    loaded.plugin.close()
+                for extension in state:
+                    extension.obj.close()
 
     def plug(self, vif: objects.VIFBase, instance: objects.InstanceInfo) -> None:
         with entered(self._netns):

@@ -477,7 +477,7 @@ def test_bad_input_is_refused_before_host_work(ovs_host, view, bridge, make_plug
 
 
 def test_plug_and_unplug_through_os_vif(ovs_host, view, bridge, ovs_daemons):
-    os_vif._api._state = None
+    os_vif._EXT_MANAGER = None
     try:
         report = os_vif.initialize(
             config={"os_vif_ovs": {"ovsdb_connection": ovs_daemons.remote}}, reset=True
@@ -493,4 +493,4 @@ def test_plug_and_unplug_through_os_vif(ovs_host, view, bridge, ovs_daemons):
         assert isinstance(caught.value.__cause__, exception.InvalidDeviceName)
     finally:
         os_vif._api.loaded_plugin("ovs").close()
-        os_vif._api._state = None
+        os_vif._EXT_MANAGER = None

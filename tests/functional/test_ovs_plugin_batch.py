@@ -39,7 +39,7 @@ REMOVED, ABSENT, FAILED = PlugOutcome.REMOVED, PlugOutcome.ABSENT, PlugOutcome.F
 @pytest.fixture
 def library(ovs_host: Netns, ovs_daemons: OvsDaemons) -> Iterator[list[objects.VIFBase]]:
     """os_vif initialized on the private daemons; yields a list of VIFs to clean up."""
-    os_vif._api._state = None
+    os_vif._EXT_MANAGER = None
     os_vif.initialize(config={"os_vif_ovs": {"ovsdb_connection": ovs_daemons.remote}}, reset=True)
     plugged: list[objects.VIFBase] = []
     try:
@@ -48,7 +48,7 @@ def library(ovs_host: Netns, ovs_daemons: OvsDaemons) -> Iterator[list[objects.V
         with contextlib.suppress(exception.ExceptionBase):
             os_vif.unplug_many(plugged)
         os_vif._api.loaded_plugin("ovs").close()
-        os_vif._api._state = None
+        os_vif._EXT_MANAGER = None
 
 
 def outcomes(results: list[os_vif.VIFResult]) -> list[PlugOutcome]:

@@ -8,7 +8,7 @@ import pytest
 
 from os_vif import exception
 from os_vif._config import build_config, read_config
-from os_vif.plugin import PluginConfig
+from os_vif.plugin import PluginConfig, option
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,6 @@ def test_ini_file_like_nova_conf(tmp_path):
 @pytest.mark.parametrize(
     ("values", "option", "reason"),
     [
-        ({"bogus": 1}, "bogus", "unknown option"),
         ({"enabled": "yes"}, "enabled", "expected true or false"),
         ({"mtu": "9000"}, "mtu", "expected an integer"),
         ({"mtu": True}, "mtu", "expected an integer"),
@@ -79,6 +78,48 @@ def test_mapping_errors_name_section_and_option(values, option, reason):
         option,
     )
     assert reason in str(info.value)
+
+
+def test_unknown_options_are_ignored_with_a_warning(caplog):
+    # Unknown options used to be refused, which stopped every plugin loading
+    # over one typo; oslo.config ignores them, and so do we, with a warning.
+    options = read_config({"sample": {"bogus": 1, "mtu": 9000}})["sample"]
+    assert build_config(SampleConfig, options) == SampleConfig(mtu=9000)
+    assert "bogus" in caplog.text
+    assert "[sample]" in caplog.text
+
+
+def test_deprecated_default_group_and_interpolation(tmp_path):
+    @dataclass(frozen=True)
+    class Moved(PluginConfig):
+        mtu: int = option(1500, deprecated_group="DEFAULT")
+        path: str = "/run"
+        other: int = 0
+
+    path = tmp_path / "nova.conf"
+    path.write_text(
+        "[DEFAULT]\nstate_path = /srv/nova\nmtu = 9000\nother = 7\n\n"
+        "[os_vif_sample]\npath = ${state_path}/x/$$1/$name\nname = vhu\n"
+    )
+    config = build_config(Moved, read_config(path)["sample"])
+    # [DEFAULT] mtu is taken (deprecated name); [DEFAULT] other is not (no
+    # deprecated group): only the os-vif options that lived there do.
+    assert config == Moved(mtu=9000, path="/srv/nova/x/$1/vhu")
+    path.write_text("[os_vif_sample]\npath = $state_path/x\n")
+    with pytest.raises(exception.ConfigError, match=r"\$state_path is not set"):
+        build_config(Moved, read_config(path)["sample"])
+
+
+def test_default_section_reaches_a_plugin_without_a_section(tmp_path):
+    @dataclass(frozen=True)
+    class Moved(PluginConfig):
+        mtu: int = option(1500, deprecated_group="DEFAULT")
+
+    path = tmp_path / "nova.conf"
+    path.write_text("[DEFAULT]\nmtu = 9000\n")
+    read = read_config(path)
+    assert set(read) == set()
+    assert build_config(Moved, read.for_plugin("sample")) == Moved(mtu=9000)
 
 
 def test_ini_errors_name_file_section_and_option(tmp_path):

@@ -28,7 +28,7 @@ def test_sections_comments_and_the_first_distribution_of_a_name(tmp_path, monkey
     monkeypatch.syspath_prepend(str(tmp_path / "b"))
     monkeypatch.syspath_prepend(str(tmp_path / "a"))  # first on the path: wins "my-plugin"
     found = [ep for ep in entry_points("os_vif") if ep.name in {"one", "shadowed"}]
-    assert found == [EntryPoint("one", "pkg.mod:Cls [extra]", "os_vif")]
+    assert found == [EntryPoint("one", "pkg.mod:Cls [extra]", "os_vif", dist="my-plugin")]
 
 
 def test_load_follows_module_and_attribute_path():

@@ -67,12 +67,31 @@ def test_every_os_vif_qos_type_is_accepted(qos_type):
         ({"ovs_vsctl_timeout": -1}, "ovs_vsctl_timeout"),
         ({"ovsdb_connection": "ssl:10.0.0.1:6640"}, "ssl_key_file"),
         ({"isolate_vif": "maybe"}, "isolate_vif"),
-        ({"ovsdb_timeout": 5}, "unknown option"),
     ],
 )
 def test_bad_options_are_refused_naming_them(options, message):
     with pytest.raises(exception.ConfigError, match=message):
         load(**options)
+
+
+def test_an_unknown_option_is_ignored_with_a_warning(caplog):
+    # oslo.config ignores options it does not know; a typo in nova.conf must
+    # not stop the plugin loading, but the operator is told.
+    assert load(ovsdb_timeout=5, isolate_vif=True) == OvsConfig(isolate_vif=True)
+    assert "ovsdb_timeout" in caplog.text
+
+
+def test_deprecated_default_section_names_are_read(tmp_path, caplog):
+    # os-vif's ovs options moved out of [DEFAULT] but may still be set there.
+    path = tmp_path / "nova.conf"
+    path.write_text("[DEFAULT]\nnetwork_device_mtu = 9000\novs_vsctl_timeout = 5\n")
+    config = OvsPlugin.load("ovs", read_config(path).for_plugin("ovs")).config
+    assert (config.network_device_mtu, config.ovs_vsctl_timeout) == (9000, 5)
+    assert "[DEFAULT] network_device_mtu is deprecated" in caplog.text
+    path.write_text(
+        "[DEFAULT]\nnetwork_device_mtu = 9000\n\n[os_vif_ovs]\nnetwork_device_mtu = 1450\n"
+    )
+    assert OvsPlugin.load("ovs", read_config(path)["ovs"]).config.network_device_mtu == 1450
 
 
 def test_zero_timeout_means_no_limit():
