@@ -70,9 +70,8 @@ def initialize(reset: bool = False, *, config: ConfigSource = None) -> LoadRepor
             message names file, section and option). An unknown option is
             only a warning.
 
-    .. versionchanged:: 0.2
-        ``reset`` comes first and ``config`` is keyword-only, as in os-vif's
-        ``initialize(reset=False)``; oslo.config mode.
+    ``reset`` comes first, as in os-vif's ``initialize(reset=False)``, so
+    ``initialize(True)`` means the same; ``config`` is keyword-only.
     """
     with _state_lock:
         previous = os_vif._EXT_MANAGER
