@@ -25,8 +25,8 @@ import sys
 import time
 from collections.abc import Callable
 
-from os_vif._linux import _requests as requests
-from os_vif._linux.netlink import Netlink
+from os_vif.linux import _requests as requests
+from os_vif.linux.netlink import Netlink
 
 CLONE_NEWNET = 0x40000000
 

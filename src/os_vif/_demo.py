@@ -22,7 +22,7 @@ the ``ovs`` plugin: see :mod:`os_vif._demo_ovs`, which builds on the class
 here (its hooks: the VIFs, what is shown after plug and unplug, the backend's
 start and clean-up).
 
-Host work goes through :mod:`os_vif._linux` (netlink, ``setns``); nothing
+Host work goes through :mod:`os_vif.linux` (netlink, ``setns``); nothing
 runs ``ip`` or ``ping``.
 """
 
@@ -51,11 +51,11 @@ from typing import Final, TextIO, TypeVar
 import os_vif
 from os_vif import _api
 from os_vif._config import ConfigSource
-from os_vif._linux import netns
-from os_vif._linux.linkinfo import LinkInfo
-from os_vif._linux.names import TAP_PREFIX, derived_name
-from os_vif._linux.netlink import Netlink
 from os_vif.exception import ExceptionBase, HostOperationError
+from os_vif.linux import netns
+from os_vif.linux.linkinfo import LinkInfo
+from os_vif.linux.names import TAP_PREFIX, derived_name
+from os_vif.linux.netlink import Netlink
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.network import Network
 from os_vif.objects.subnet import Subnet, SubnetList

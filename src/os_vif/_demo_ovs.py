@@ -61,16 +61,16 @@ from os_vif._demo import (
     _require_plugin,
     _write,
 )
-from os_vif._linux import netns
-from os_vif._linux.names import (
+from os_vif.exception import ExceptionBase
+from os_vif.linux import netns
+from os_vif.linux.names import (
     BRIDGE_PREFIX,
     TAP_PREFIX,
     VETH_BRIDGE_PREFIX,
     VETH_OVS_PREFIX,
     derived_name,
 )
-from os_vif._linux.netlink import Netlink
-from os_vif.exception import ExceptionBase
+from os_vif.linux.netlink import Netlink
 from os_vif.objects.network import Network
 from os_vif.objects.vif import VIFBridge, VIFOpenVSwitch, VIFPortProfileOpenVSwitch
 from vif_plug_ovs._ovsdb import DelBridge, Outcome, OvsdbClient, SslFiles

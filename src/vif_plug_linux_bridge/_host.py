@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 
 from os_vif import exception
-from os_vif._linux import sysctl
-from os_vif._linux.hostwork import KeyedLocks, NamespaceNetlink, Undo
-from os_vif._linux.names import owned_by, validate_device_name
-from os_vif._linux.netlink import Netlink
+from os_vif.linux import sysctl
+from os_vif.linux.hostwork import KeyedLocks, NamespaceNetlink, Undo
+from os_vif.linux.names import owned_by, validate_device_name
+from os_vif.linux.netlink import Netlink
 from os_vif.objects.vif import VIFBridge
 
 __all__ = ["Host"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from os_vif._linux.names import validate_device_name
+from os_vif.linux.names import validate_device_name
 from os_vif.plugin import PluginConfig, option
 
 __all__ = ["LinuxBridgeConfig"]

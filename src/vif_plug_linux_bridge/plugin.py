@@ -21,7 +21,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from os_vif import exception
-from os_vif._linux.names import owner_alias, validate_device_name
+from os_vif.linux.names import owner_alias, validate_device_name
 from os_vif.objects.host_info import HostPluginInfo
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFBase, VIFBridge

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, Final, Generic
 
 from os_vif import exception
-from os_vif._linux.hostwork import KeyedLocks, NamespaceNetlink, Undo
-from os_vif._linux.netlink import Netlink
+from os_vif.linux.hostwork import KeyedLocks, NamespaceNetlink, Undo
+from os_vif.linux.netlink import Netlink
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFBase, VIFBridge, VIFHostDevice, VIFOpenVSwitch, VIFVHostUser
 from os_vif.plugin import VIFResult, VIFWork

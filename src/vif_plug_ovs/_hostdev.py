@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from os_vif._linux.names import derived_name
+from os_vif.linux.names import derived_name
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFHostDevice
 from vif_plug_ovs import _sriov

@@ -16,9 +16,9 @@ type changed after the plug).
 
 from __future__ import annotations
 
-from os_vif._linux import sysctl
-from os_vif._linux.names import VETH_BRIDGE_PREFIX, VETH_OVS_PREFIX, derived_name
-from os_vif._linux.netlink import Netlink
+from os_vif.linux import sysctl
+from os_vif.linux.names import VETH_BRIDGE_PREFIX, VETH_OVS_PREFIX, derived_name
+from os_vif.linux.netlink import Netlink
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFBridge, VIFOpenVSwitch
 from vif_plug_ovs._ovsdb import AddBridge

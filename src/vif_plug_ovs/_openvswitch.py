@@ -19,8 +19,8 @@ host (the VIF was plugged as VIFBridge before) is unplugged as such.
 
 from __future__ import annotations
 
-from os_vif._linux import sysctl
-from os_vif._linux.names import BRIDGE_PREFIX, PER_PORT_BRIDGE_PREFIX, derived_name
+from os_vif.linux import sysctl
+from os_vif.linux.names import BRIDGE_PREFIX, PER_PORT_BRIDGE_PREFIX, derived_name
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFOpenVSwitch
 from vif_plug_ovs import _hybrid

@@ -24,8 +24,8 @@ import re
 from pathlib import Path
 from typing import Final
 
-from os_vif._linux.names import validate_device_name
 from os_vif.exception import InvalidDeviceName
+from os_vif.linux.names import validate_device_name
 from vif_plug_ovs.exception import PciDeviceNotFoundById, RepresentorNotFound
 
 __all__ = [

@@ -10,7 +10,7 @@ In ``client`` mode QEMU connects to a socket OVS serves: type
 
 from __future__ import annotations
 
-from os_vif._linux.names import derived_name
+from os_vif.linux.names import derived_name
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFVHostUser
 from vif_plug_ovs._ovsdb import AddBridge

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from os_vif._linux.names import validate_device_name
+from os_vif.linux.names import validate_device_name
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.network import Network
 from os_vif.objects.vif import (

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from os_vif._linux.hostwork import Undo
-from os_vif._linux.netlink import Netlink
+from os_vif.linux.hostwork import Undo
+from os_vif.linux.netlink import Netlink
 from os_vif.objects.instance_info import InstanceInfo
 from vif_plug_ovs._commands import AddVifPort, DelVifPort, vif_qos
 from vif_plug_ovs._ovsdb import Command

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from os_vif._linux.names import VHOSTUSER_PREFIX
+from os_vif.linux.names import VHOSTUSER_PREFIX
 
 __all__ = [
     "DEAD_VLAN",

@@ -1,7 +1,7 @@
 """Fixtures for functional tests: each test gets a real network namespace.
 
 ``netns`` creates a namespace, moves the test's thread into it and always
-deletes it afterwards; ``nl`` is a :class:`~os_vif._linux.netlink.Netlink`
+deletes it afterwards; ``nl`` is a :class:`~os_vif.linux.netlink.Netlink`
 opened inside it; ``make_guest`` builds guest namespaces joined to it by veth.
 Tests skip, with the reason, when the process lacks root or CAP_NET_ADMIN.
 """
@@ -24,7 +24,7 @@ from fixtures.netns import (
 )
 from fixtures.ovs import ovs_daemons  # noqa: F401 (registers the session fixture)
 from fixtures.plugins import fresh_library, install_plugin  # noqa: F401 (registers them)
-from os_vif._linux.netlink import Netlink
+from os_vif.linux.netlink import Netlink
 
 
 @pytest.fixture

@@ -256,7 +256,7 @@ def test_injected_failure_rolls_back(netns, make_guest, monkeypatch, make_plugin
     def fail(device, **kwargs):
         raise OSError(13, "injected failure")
 
-    monkeypatch.setattr("os_vif._linux.sysctl.disable_ipv6", fail)
+    monkeypatch.setattr("os_vif.linux.sysctl.disable_ipv6", fail)
     with pytest.raises(OSError, match="injected"):
         make_plugin().plug(make_vif(), None)
     assert netns.link("brq1") is None

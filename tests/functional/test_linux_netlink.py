@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 
 from fixtures.netns import Guest, Netns, created_netns, unique_ifname
-from os_vif._linux import sysctl
-from os_vif._linux.netlink import DeviceConflictError, Netlink
 from os_vif.exception import (
     HostOperationError,
     InvalidDeviceName,
     NetworkInterfaceNotFound,
 )
+from os_vif.linux import sysctl
+from os_vif.linux.netlink import DeviceConflictError, Netlink
 
 pytestmark = pytest.mark.functional
 

@@ -6,8 +6,8 @@ import errno
 
 import pytest
 
-from os_vif._linux.errors import DeviceConflictError, host_errors, translate
 from os_vif.exception import HostOperationError, NetworkInterfaceNotFound
+from os_vif.linux.errors import DeviceConflictError, host_errors, translate
 
 
 def test_enodev_means_the_device_is_missing() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from os_vif._linux import names
-from os_vif._linux.names import derived_name, validate_device_name
 from os_vif.exception import InvalidDeviceName
+from os_vif.linux import names
+from os_vif.linux.names import derived_name, validate_device_name
 
 VIF_ID = "3c8b6f1e-4b1e-4e5e-9a8f-2f1e3d4c5b6a"
 

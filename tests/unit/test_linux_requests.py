@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from os_vif._linux import _requests as requests
+from os_vif.linux import _requests as requests
 
 ifinfmsg = pytest.importorskip("pyroute2.netlink.rtnl.ifinfmsg").ifinfmsg
 ifaddrmsg = pytest.importorskip("pyroute2.netlink.rtnl.ifaddrmsg").ifaddrmsg

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from os_vif._linux import sysctl
 from os_vif.exception import InvalidDeviceName, NetworkInterfaceNotFound
+from os_vif.linux import sysctl
 
 
 @pytest.fixture

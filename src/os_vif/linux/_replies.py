@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 from typing import Any, Final
 
-from os_vif._linux.linkinfo import LinkInfo
+from os_vif.linux.linkinfo import LinkInfo
 
 __all__ = ["parse_link"]
 

@@ -10,11 +10,11 @@ blocks plugins use:
   another shape under the name raises :class:`DeviceConflictError`;
 - ``delete_link`` and ``delete_links`` treat a device already gone as
   deleted;
-- the rest (from :class:`~os_vif._linux._links.LinkOps`) read a device or
+- the rest (from :class:`~os_vif.linux._links.LinkOps`) read a device or
   change one setting.
 
 Names are validated before any request; kernel errors are translated by
-:mod:`os_vif._linux.errors`.
+:mod:`os_vif.linux.errors`.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Final
 
-from os_vif._linux import _requests as requests
-from os_vif._linux import tap
-from os_vif._linux._links import LinkOps, check_alias, check_mtu, normalize_mac
-from os_vif._linux.errors import DeviceConflictError, host_errors
-from os_vif._linux.linkinfo import LinkInfo
-from os_vif._linux.names import validate_device_name
 from os_vif.exception import HostOperationError
+from os_vif.linux import _requests as requests
+from os_vif.linux import tap
+from os_vif.linux._links import LinkOps, check_alias, check_mtu, normalize_mac
+from os_vif.linux.errors import DeviceConflictError, host_errors
+from os_vif.linux.linkinfo import LinkInfo
+from os_vif.linux.names import validate_device_name
 
 __all__ = ["DeviceConflictError", "LinkInfo", "Netlink"]
 
@@ -317,7 +317,7 @@ class Netlink(LinkOps):
             up: also bring it up.
             alias: an alias to set.
             packet_info: create the tap with the packet-information header
-                (see :func:`~os_vif._linux.tap.create_tap`); an existing tap
+                (see :func:`~os_vif.linux.tap.create_tap`); an existing tap
                 is accepted either way (whoever attaches sets it).
 
         Returns:

@@ -12,9 +12,9 @@ import errno
 from pathlib import Path
 from typing import Final, Literal
 
-from os_vif._linux.errors import host_errors
-from os_vif._linux.names import validate_device_name
 from os_vif.exception import NetworkInterfaceNotFound
+from os_vif.linux.errors import host_errors
+from os_vif.linux.names import validate_device_name
 
 __all__ = [
     "PROC_SYS",

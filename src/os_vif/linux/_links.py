@@ -1,6 +1,6 @@
 """Reading, changing and deleting devices over one rtnetlink socket.
 
-:class:`LinkOps` is the base of :class:`os_vif._linux.netlink.Netlink`, which
+:class:`LinkOps` is the base of :class:`os_vif.linux.netlink.Netlink`, which
 adds the ``ensure_*`` primitives; see that module for the whole picture.
 """
 
@@ -13,13 +13,13 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from os_vif._linux import _requests as requests
-from os_vif._linux._replies import parse_link
-from os_vif._linux._transport import Reply, RtnlSocket
-from os_vif._linux.errors import host_errors
-from os_vif._linux.linkinfo import LinkInfo
-from os_vif._linux.names import validate_device_name
 from os_vif.exception import HostOperationError, NetworkInterfaceNotFound
+from os_vif.linux import _requests as requests
+from os_vif.linux._replies import parse_link
+from os_vif.linux._transport import Reply, RtnlSocket
+from os_vif.linux.errors import host_errors
+from os_vif.linux.linkinfo import LinkInfo
+from os_vif.linux.names import validate_device_name
 
 __all__ = ["LinkOps", "check_alias", "check_mtu", "normalize_mac"]
 

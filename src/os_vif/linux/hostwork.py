@@ -1,6 +1,6 @@
 """Helpers for plugins doing host work: a netlink socket per namespace, locks, rollback.
 
-:class:`NamespaceNetlink` keeps one :class:`~os_vif._linux.netlink.Netlink`
+:class:`NamespaceNetlink` keeps one :class:`~os_vif.linux.netlink.Netlink`
 for the network namespace a plugin is first used in, and gives a call made
 from another namespace a socket of its own. :class:`KeyedLocks` serialises
 work on one name (a bridge, a VIF) within the process. :class:`Undo` collects
@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from types import TracebackType
 
-from os_vif._linux.netlink import Netlink
+from os_vif.linux.netlink import Netlink
 
 __all__ = ["KeyedLocks", "NamespaceNetlink", "Undo"]
 

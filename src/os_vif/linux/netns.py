@@ -11,15 +11,15 @@ A network namespace belongs to a thread, not to a process. :func:`entered`
 moves the calling thread and always moves it back; :func:`run_in` calls a
 function on a fresh thread inside a namespace, so the caller never moves.
 A socket stays in the namespace it was opened in, whichever thread uses it
-later: open a :class:`~os_vif._linux.netlink.Netlink` (or a raw socket) with
+later: open a :class:`~os_vif.linux.netlink.Netlink` (or a raw socket) with
 :func:`run_in` and use it from anywhere.
 
 :func:`move_link` and :func:`add_address` do the two device steps
-:class:`~os_vif._linux.netlink.Netlink` has no primitive for, acting in the
+:class:`~os_vif.linux.netlink.Netlink` has no primitive for, acting in the
 calling thread's namespace.
 
 Kernel errors become :class:`~os_vif.exception.HostOperationError` (see
-:mod:`os_vif._linux.errors`); a bad namespace name is a ``ValueError``.
+:mod:`os_vif.linux.errors`); a bad namespace name is a ``ValueError``.
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final, TypeVar
 
-from os_vif._linux import _requests as requests
-from os_vif._linux._replies import parse_link
-from os_vif._linux._transport import RtnlSocket
-from os_vif._linux.errors import host_errors
-from os_vif._linux.names import validate_device_name
 from os_vif.exception import HostOperationError
+from os_vif.linux import _requests as requests
+from os_vif.linux._replies import parse_link
+from os_vif.linux._transport import RtnlSocket
+from os_vif.linux.errors import host_errors
+from os_vif.linux.names import validate_device_name
 
 __all__ = [
     "NETNS_RUN_DIR",

@@ -9,7 +9,7 @@ one ``send`` (the kernel handles them in order, each answered by its own
 acknowledgement), and reads until every request is answered.
 
 Errors come back as ``OSError`` with the kernel's errno, and its extended-ack
-text as the message when there is one; :mod:`os_vif._linux.errors` translates
+text as the message when there is one; :mod:`os_vif.linux.errors` translates
 them.
 """
 
