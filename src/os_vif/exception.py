@@ -186,15 +186,22 @@ class InvalidFieldValue(InvalidObjectData):
         field: the field name.
         value: the rejected value.
         reason: why it was rejected.
+        path: where the field is in the primitive being read (for example
+            ``network.subnets.objects[0].ips.objects[0].address``), or ``""``
+            when the value was not read from a primitive.
 
     """
 
-    def __init__(self, *, object_name: str, field: str, value: object, reason: str) -> None:
+    def __init__(
+        self, *, object_name: str, field: str, value: object, reason: str, path: str = ""
+    ) -> None:
         self.object_name = object_name
         self.field = field
         self.value = value
         self.reason = reason
-        super().__init__(f"{object_name}.{field}: {reason} (got {_short(value)})")
+        self.path = path
+        where = f" at {path}" if path and path != field else ""
+        super().__init__(f"{object_name}.{field}{where}: {reason} (got {_short(value)})")
 
 
 class InvalidTargetVersion(InvalidObjectData):

@@ -415,3 +415,15 @@ def test_json_errors():
         VersionedObject.obj_from_json("[" * 100, max_bytes=50)
     with pytest.raises(exception.InvalidPrimitive):
         VersionedObject.obj_from_json("[" * 5000 + "]" * 5000)
+
+
+def test_a_bad_value_deep_in_a_primitive_names_its_path():
+    primitive = make_vif_ovs(network=make_network()).obj_to_primitive()
+    subnet = primitive[DATA]["network"][DATA]["subnets"][DATA]["objects"][0]
+    subnet[DATA]["ips"][DATA]["objects"][0][DATA]["address"] = "not-an-ip"
+    with pytest.raises(exception.InvalidFieldValue) as info:
+        VersionedObject.obj_from_primitive(primitive)
+    assert info.value.path == "network.subnets.objects[0].ips.objects[0].address"
+    assert "FixedIP.address at network.subnets.objects[0].ips.objects[0].address" in str(
+        info.value
+    )

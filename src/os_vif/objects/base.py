@@ -795,14 +795,25 @@ def _compat_primitive(
     return primitive, bool(changed)
 
 
-def _from_wire(obj: VersionedObject, field: Field[Any], value: Any) -> Any:
+def _from_wire(obj: VersionedObject, field: Field[Any], value: Any, path: _Path) -> Any:
     assert field.from_primitive is not None  # noqa: S101 (narrowing only)
     try:
         return field.from_primitive(value)
     except FieldValueError as exc:
-        raise exception.InvalidFieldValue(
-            object_name=type(obj).__name__, field=field.name, value=value, reason=str(exc)
-        ) from None
+        raise _bad_value(obj, field, value, exc, path) from None
+
+
+def _bad_value(
+    obj: VersionedObject, field: Field[Any], value: Any, exc: Exception, path: _Path
+) -> exception.InvalidFieldValue:
+    """The error for a value read from a primitive, naming where it was."""
+    return exception.InvalidFieldValue(
+        object_name=type(obj).__name__,
+        field=field.name,
+        value=value,
+        reason="must not be None" if value is None else str(exc),
+        path=_where(path),
+    )
 
 
 # --- declarations -> per-version layouts -------------------------------------
@@ -991,11 +1002,11 @@ def _read_object(  # noqa: PLR0912, PLR0915 (the hot path, kept in one frame)
             if field.kind != KIND_SCALAR:
                 value = _read_child(field, value, (path, key), depth)
             elif field.from_primitive is not None:
-                value = _from_wire(obj, field, value)
+                value = _from_wire(obj, field, value, (path, key))
         try:
             values[key] = field.coerce(value)
-        except FieldValueError:
-            values[key] = field.coerce_for(obj, value)  # raises, with context
+        except FieldValueError as exc:
+            raise _bad_value(obj, field, value, exc, (path, key)) from None
     defaults = cls._obj_constructor_defaults
     if defaults:
         for key, factory in defaults.items():
