@@ -34,8 +34,14 @@
     ├── InvalidDeviceName               an interface name the kernel would refuse
     │                                   (ValueError)
     ├── HostOperationError              a step of host work failed (errno kept)
+    │   ├── NetworkInterfaceNotFound    (LookupError) a device missing, or gone
+    │   │                               mid-way
+    │   ├── DeviceConflictError         os_vif.linux.errors: a device in the
+    │   │                               way that is not ours
+    │   └── OvsdbError ...              vif_plug_ovs.exception: every OVSDB
+    │                                   failure (connection, timeout, refused
+    │                                   transaction, ...)
     ├── NetworkMissingPhysicalNetwork
-    ├── NetworkInterfaceNotFound        (LookupError)
     ├── NetworkInterfaceTypeNotDefined
     ├── ExternalImport                  os-vif's; kept for plugins that raise it
     └── NotImplementedForOS             os-vif's; kept for plugins that raise it
@@ -61,6 +67,7 @@ here as it does there, including the fallback: keywords that do not fill
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -127,7 +134,9 @@ class ExceptionBase(Exception):
     """
 
     msg_fmt: ClassVar[str] = "An unknown exception occurred."
-    retriable: ClassVar[bool] = False
+    # Set by the classes whose answer depends on the case (a host step, the
+    # cause of a failed plug); read through ``retriable`` only.
+    _retriable: bool = False
 
     def __init__(self, message: str | None = None, **kwargs: Any) -> None:
         self.kwargs = kwargs
@@ -135,6 +144,15 @@ class ExceptionBase(Exception):
             message = _format(type(self), kwargs)
         self.message = message
         super().__init__(message)
+
+    @property
+    def retriable(self) -> bool:
+        """Whether trying the same call again, unchanged, may succeed.
+
+        True for a busy or restarting daemon, a lost connection, a timeout;
+        for a failed plug or unplug, what its cause says; False otherwise.
+        """
+        return self._retriable
 
     def format_message(self) -> str:
         """Return the message (what ``str()`` gives), as os-vif's does."""
@@ -498,12 +516,8 @@ class _VIFFailure(ExceptionBase):
         self.vif = vif
         self.err = err
         self.plugin = plugin
+        self._retriable = bool(getattr(err, "retriable", False))
         super().__init__(message, **_given(vif=vif, err=err), **kwargs)
-
-    @property
-    def retriable(self) -> bool:  # type: ignore[override]
-        """Whether the underlying error may go away if tried again."""
-        return bool(getattr(self.err, "retriable", False))
 
 
 # ExceptionBase is named as a direct base, as os-vif's hierarchy has it.
@@ -540,11 +554,8 @@ class _BatchFailure(_VIFFailure):
             f"failed to {self.verb} {len(self.failures)} of {len(self.results)} VIFs: {shown}{more}"
         )
         super().__init__(message, err=self.failures[0].error if self.failures else None)
-
-    @property
-    def retriable(self) -> bool:  # type: ignore[override]
-        """Whether every failure may go away if tried again."""
-        return bool(self.failures) and all(
+        # The batch may succeed when tried again only if every failure may.
+        self._retriable = bool(self.failures) and all(
             getattr(r.error, "retriable", False) for r in self.failures
         )
 
@@ -612,11 +623,6 @@ class HostOperationError(ExceptionBase):
         tail = f": {detail}" if detail else ""
         super().__init__(f"{step}{on} failed{code}{tail}")
 
-    @property
-    def retriable(self) -> bool:  # type: ignore[override]
-        """Whether trying the same step again may succeed."""
-        return self._retriable
-
 
 class NetworkMissingPhysicalNetwork(ExceptionBase):
     """A network has no physical network where one is needed.
@@ -634,11 +640,14 @@ class NetworkMissingPhysicalNetwork(ExceptionBase):
         super().__init__(message, **_given(network_uuid=network_uuid), **kwargs)
 
 
-class NetworkInterfaceNotFound(ExceptionBase, LookupError):
-    """A network interface that must exist does not.
+class NetworkInterfaceNotFound(HostOperationError, LookupError):
+    """A network interface that must exist does not (or vanished mid-way).
+
+    A host operation error like any other failed step (``step`` "find
+    device", ``errno`` ENODEV), with os-vif's message.
 
     Attributes:
-        interface: the interface name.
+        interface: the interface name (also ``device``).
     """
 
     msg_fmt = "Network interface %(interface)s not found"
@@ -647,7 +656,12 @@ class NetworkInterfaceNotFound(ExceptionBase, LookupError):
         self, message: str | None = None, *, interface: str | None = None, **kwargs: Any
     ) -> None:
         self.interface = interface
-        super().__init__(message, **_given(interface=interface), **kwargs)
+        self.step = "find device"
+        self.device = interface
+        self.errno = errno.ENODEV
+        self.detail = ""
+        ExceptionBase.__init__(self, message, **_given(interface=interface), **kwargs)
+
 
 
 class NetworkInterfaceTypeNotDefined(ExceptionBase):

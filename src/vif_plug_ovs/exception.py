@@ -16,8 +16,10 @@ The classes os-vif has give os-vif's message for os-vif's keywords (see
 :mod:`os_vif.exception`); ``MissingVIFField`` is ours.
 
 Everything the plugin raises for bad input is raised before any host work.
-OVSDB failures are the classes of :mod:`vif_plug_ovs._ovsdb` (subclasses of
-:class:`os_vif.exception.HostOperationError`); kernel failures are
+OVSDB failures are the OVSDB client's classes, all reachable here (their
+tree is drawn in :mod:`vif_plug_ovs._ovsdb.errors`; every one is an
+:class:`os_vif.exception.HostOperationError`, with ``retriable`` set where
+trying again may help); kernel failures are
 :class:`~os_vif.exception.HostOperationError` and its kin.
 """
 
@@ -26,13 +28,37 @@ from __future__ import annotations
 from typing import Any
 
 from os_vif.exception import ExceptionBase
+from vif_plug_ovs._ovsdb.errors import (
+    OvsdbCommandError,
+    OvsdbConflictError,
+    OvsdbConnectionError,
+    OvsdbConstraintError,
+    OvsdbError,
+    OvsdbProtocolError,
+    OvsdbReferentialIntegrityError,
+    OvsdbTimeoutError,
+    OvsdbTransactionError,
+    RowExistsError,
+    RowNotFoundError,
+)
 
 __all__ = [
     "AgentError",
     "MissingPortProfile",
     "MissingVIFField",
+    "OvsdbCommandError",
+    "OvsdbConflictError",
+    "OvsdbConnectionError",
+    "OvsdbConstraintError",
+    "OvsdbError",
+    "OvsdbProtocolError",
+    "OvsdbReferentialIntegrityError",
+    "OvsdbTimeoutError",
+    "OvsdbTransactionError",
     "PciDeviceNotFoundById",
     "RepresentorNotFound",
+    "RowExistsError",
+    "RowNotFoundError",
     "TapCreationNotSupported",
     "WrongPortProfile",
 ]

@@ -320,3 +320,30 @@ def test_ovs_exception_names_as_os_vif_has_them():
     ):  # fmt: skip
         assert name in ovs_exception.__all__
         assert issubclass(getattr(ovs_exception, name), exception.ExceptionBase)
+
+
+def test_a_missing_device_is_a_host_operation_error_with_os_vifs_message():
+    error = exception.NetworkInterfaceNotFound(interface="tap0")
+    assert isinstance(error, exception.HostOperationError)
+    assert isinstance(error, LookupError)
+    assert str(error) == "Network interface tap0 not found"
+    assert (error.step, error.device, error.errno) == ("find device", "tap0", 19)
+    assert error.retriable is False
+
+
+def test_retriable_is_one_read_only_property():
+    assert isinstance(vars(exception.ExceptionBase)["retriable"], property)
+    for cls in (exception.HostOperationError, exception.PlugException, exception.BatchPlugError):
+        assert "retriable" not in vars(cls)
+    with pytest.raises(AttributeError):
+        exception.ExceptionBase().retriable = True
+
+
+def test_every_ovsdb_error_is_reachable_from_the_plugins_exception_module():
+    from vif_plug_ovs import _ovsdb
+    from vif_plug_ovs import exception as ovs_exception
+
+    for name in _ovsdb.errors.__all__:
+        assert getattr(ovs_exception, name) is getattr(_ovsdb.errors, name)
+        assert name in ovs_exception.__all__
+        assert issubclass(getattr(ovs_exception, name), exception.HostOperationError)
