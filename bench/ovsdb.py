@@ -29,13 +29,9 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
-
-from fixtures.ovs import missing_requirements, running_ovs  # noqa: E402
-from vif_plug_ovs._ovsdb import (  # noqa: E402
+from _sandbox import ROOT, missing_requirements, sandbox
+from vif_plug_ovs._ovsdb import (
     AddBridge,
     AddPort,
     DbSet,
@@ -198,7 +194,7 @@ def main() -> int:
         print(json.dumps({"skipped": reason}))
         return 1
 
-    with running_ovs() as daemons:
+    with sandbox() as daemons:
         client = OvsdbClient(daemons.remote, timeout=600)
         empty, big = "br-empty", "br-big"
         client.execute(AddBridge(empty, datapath_type="netdev"))

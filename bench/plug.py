@@ -6,7 +6,7 @@ about 4)::
     .venv/bin/python bench/plug.py [--quick] [--rounds 3] [--out plug.json]
 
 It starts a private ovsdb-server and ovs-vswitchd (netdev datapath) in a
-network namespace (``tests/fixtures/ovs.py``) and, when the interop
+network namespace (``vif_plug_ovs.sandbox``) and, when the interop
 virtualenv with os-vif 5.3.0 exists (``OS_VIF_INTEROP_VENV``, default
 ``~/.cache/os-vif-interop/os-vif-5.3.0``; the interop tests build it), runs
 os-vif's real OVS plugin on the same daemons. Every measured step runs in a
@@ -49,7 +49,6 @@ from _plug_setup import (
     BRIDGE,
     KINDS,
     LB_BRIDGE,
-    ROOT,
     UPSTREAM_KINDS,
     Host,
     instance,
@@ -60,9 +59,7 @@ from _plug_setup import (
     upstream_python,
 )
 from _plug_targets import targets
-
-sys.path[:0] = [str(ROOT / "tests")]
-from fixtures.ovs import missing_requirements, running_ovs  # noqa: E402
+from _sandbox import missing_requirements, sandbox
 
 OURS_OBO, OURS_BATCH, OS_VIF = "ours_one_by_one", "ours_batch", "os_vif_one_by_one"
 
@@ -346,7 +343,7 @@ def main() -> int:
     pycache = tempfile.mkdtemp(prefix="osvif-bench-pycache-")
     upstream = None if args.no_upstream else upstream_python()
     try:
-        with running_ovs() as daemons:
+        with sandbox() as daemons:
             host = Host(daemons.netns, daemons.remote, _child_env(pycache), upstream)
             host.vsctl("add-br", BRIDGE, "--", "set", "Bridge", BRIDGE, "datapath_type=netdev")
             bench = Bench(host, args)

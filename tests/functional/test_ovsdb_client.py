@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import signal
 import threading
 import time
@@ -546,12 +547,13 @@ def test_a_hung_server_times_out_and_the_next_request_reconnects(client, ovs_dae
     port = unique("p")
     client.bridge_exists(bridge)
     connections = client.stats.connections
-    ovs_daemons.server.send_signal(signal.SIGSTOP)
+    server = ovs_daemons.pids["ovsdb-server"]
+    os.kill(server, signal.SIGSTOP)
     try:
         with pytest.raises(OvsdbTimeoutError) as info:
             client.execute(AddPort(bridge, port), timeout=0.5)
     finally:
-        ovs_daemons.server.send_signal(signal.SIGCONT)
+        os.kill(server, signal.SIGCONT)
     assert info.value.retriable
     assert info.value.committed is False
     assert "nothing was committed" in str(info.value)

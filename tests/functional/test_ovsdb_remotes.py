@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.ovs import SCHEMA, missing_requirements
+from fixtures.ovs import missing_requirements
 from vif_plug_ovs._ovsdb import (
     AddBridge,
     AddPort,
@@ -27,6 +27,7 @@ from vif_plug_ovs._ovsdb import (
     OvsdbConnectionError,
     SslFiles,
 )
+from vif_plug_ovs.sandbox import Sandbox
 
 pytestmark = pytest.mark.functional
 
@@ -53,11 +54,23 @@ def _make_certificates(path: Path) -> None:
 
 
 class Server:
+    """A sandbox's ovsdb-server, listening on TCP (through a Manager row) and SSL too."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.tcp_port = _free_port()
         self.ssl_port = _free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.sandbox = Sandbox(
+            path,
+            vswitchd=False,
+            server_args=(
+                "--remote=db:Open_vSwitch,Open_vSwitch,manager_options",
+                f"--remote=pssl:{self.ssl_port}:127.0.0.1",
+                f"--private-key={path}/server.key",
+                f"--certificate={path}/server.pem",
+                f"--ca-cert={path}/ca.pem",
+            ),
+        )
 
     @property
     def tcp(self) -> str:
@@ -73,40 +86,14 @@ class Server:
 
     def vsctl(self, *args: str) -> str:
         return subprocess.run(
-            ["ovs-vsctl", f"--db=unix:{self.path}/db.sock", "--no-wait", *args],
+            ["ovs-vsctl", f"--db={self.sandbox.remote}", "--no-wait", *args],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
 
     def start(self) -> None:
-        p = self.path
-        subprocess.run(["ovsdb-tool", "create", str(p / "conf.db"), str(SCHEMA)], check=True)
-        self.proc = subprocess.Popen(
-            [
-                "ovsdb-server",
-                str(p / "conf.db"),
-                f"--remote=punix:{p}/db.sock",
-                "--remote=db:Open_vSwitch,Open_vSwitch,manager_options",
-                f"--remote=pssl:{self.ssl_port}:127.0.0.1",
-                f"--private-key={p}/server.key",
-                f"--certificate={p}/server.pem",
-                f"--ca-cert={p}/ca.pem",
-                f"--unixctl={p}/ovsdb-server.ctl",
-                f"--log-file={p}/ovsdb-server.log",
-                "-vconsole:off",
-                "--no-chdir",
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while not (p / "db.sock").exists():
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise RuntimeError("ovsdb-server did not start")
-            time.sleep(0.02)
-        self.vsctl("init")
+        self.sandbox.start()
         self.vsctl(
             "--",
             "--id=@m",
@@ -120,13 +107,13 @@ class Server:
             ".",
             "manager_options=@m",
         )
+        deadline = time.monotonic() + 10
         for port in (self.tcp_port, self.ssl_port):
             _wait_listening(port, deadline)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
+        left = self.sandbox.stop().left
+        assert not left, left
 
 
 def _wait_listening(port: int, deadline: float) -> None:
