@@ -3,6 +3,22 @@
 It parses arguments, calls the library, prints the result, and turns an
 os-vif error into one line (``TypeName: message``) and exit status 1; the
 traceback only with ``--verbose``.
+
+Other packages add sub-commands through entry-point group
+``os_vif.commands`` (``os-vif demo`` is one, from ``os_vif_demo``), so that
+the library imports none of them. The entry point names an object, a module
+for instance, with:
+
+* ``SUMMARY``: one line for ``os-vif --help``;
+* ``DESCRIPTION``: the text of ``os-vif NAME --help``;
+* ``add_arguments(parser)``: adds the sub-command's arguments to its
+  ``argparse.ArgumentParser``;
+* ``run(args, out)``: does the work with the parsed ``args`` (the global
+  ``--config`` and ``--verbose`` included), printing to ``out``; an
+  :class:`~os_vif.exception.ExceptionBase` it raises is printed as one line.
+
+A name taken by a built-in command, or by an earlier entry point, is skipped
+with a warning, and so is an entry point that cannot be loaded.
 """
 
 from __future__ import annotations
@@ -15,10 +31,11 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 import os_vif
 from os_vif import exception
+from os_vif._entry_points import entry_points
 from os_vif.objects.base import VersionedObject
 from os_vif.objects.host_info import HostInfo
 from os_vif.objects.instance_info import InstanceInfo
@@ -27,6 +44,9 @@ from os_vif.objects.vif import VIFBase
 __all__ = ["main"]
 
 Command = Callable[[argparse.Namespace, TextIO], None]
+#: The entry-point group of sub-commands that other packages add.
+COMMANDS_GROUP: Final = "os_vif.commands"
+LOG = logging.getLogger("os_vif")
 
 
 class UsageError(exception.ExceptionBase):
@@ -144,25 +164,21 @@ def _cmd_plug(args: argparse.Namespace, out: TextIO) -> None:
     out.write(f"{args.command}ged {type(vif).obj_name()} {vif.id} with plugin {vif.plugin}\n")
 
 
-def _cmd_demo(args: argparse.Namespace, out: TextIO) -> None:
-    from os_vif import _demo  # noqa: PLC0415 (only this command needs it)
-
-    if args.cleanup:
-        if args.ovsdb_connection is not None:
-            raise UsageError(
-                "--cleanup finds what earlier runs left by itself: it takes no --ovsdb-connection"
-            )
-        _demo.cleanup(out)
-        return
-    if args.ovsdb_connection is not None and args.backend != "ovs":
-        raise UsageError("--ovsdb-connection is for --backend ovs")
-    _demo.run(
-        out,
-        keep=args.keep,
-        config=args.config,
-        backend=args.backend,
-        ovsdb_connection=args.ovsdb_connection,
-    )
+def _add_installed_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for point in entry_points(COMMANDS_GROUP):
+        if point.name in commands.choices:
+            LOG.warning("os-vif %s from %s: the name is taken; skipped", point.name, point.dist)
+            continue
+        try:
+            command = point.load()
+            summary, description = str(command.SUMMARY), str(command.DESCRIPTION)
+            add_arguments, run = command.add_arguments, command.run
+        except Exception as exc:  # a broken extension must not break the command
+            LOG.warning("os-vif %s from %s cannot be loaded: %s", point.name, point.dist, exc)
+            continue
+        sub = commands.add_parser(point.name, help=summary, description=description)
+        add_arguments(sub)
+        sub.set_defaults(run=run)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -206,42 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.set_defaults(run=_cmd_plug)
 
-    demo = commands.add_parser(
-        "demo",
-        help="plug two namespace guests onto a Linux bridge or OVS and ping (needs root)",
-        description=(
-            "Create two guests in network namespaces, plug a VIFBridge for each with "
-            "the linux_bridge plugin, ping, unplug, and remove everything. The host's "
-            "own network is not touched: the bridge lives in a namespace too. With "
-            "--backend ovs, the ovs plugin plugs one guest the hybrid way (VIFBridge) "
-            "and one as a VIFOpenVSwitch port, into an OVS bridge of the demo's own: "
-            "on private ovsdb-server and ovs-vswitchd daemons started inside the "
-            "demo's namespace, or on a running Open vSwitch (--ovsdb-connection)."
-        ),
-    )
-    demo.add_argument(
-        "--backend",
-        choices=("linux_bridge", "ovs"),
-        default="linux_bridge",
-        help="what the guests are plugged into (default: %(default)s)",
-    )
-    demo.add_argument(
-        "--ovsdb-connection",
-        metavar="URL",
-        help=(
-            "with --backend ovs: use the running Open vSwitch whose ovsdb-server is at URL "
-            "(e.g. unix:/run/openvswitch/db.sock) instead of private daemons; only the "
-            "demo's own bridge is added there, and removed at the end"
-        ),
-    )
-    leave = demo.add_mutually_exclusive_group()
-    leave.add_argument(
-        "--keep", action="store_true", help="leave the namespaces up, guests plugged, for a look"
-    )
-    leave.add_argument(
-        "--cleanup", action="store_true", help="remove what an earlier --keep run left"
-    )
-    demo.set_defaults(run=_cmd_demo)
+    _add_installed_commands(commands)
     return parser
 
 

@@ -28,9 +28,17 @@ import abc
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from os_vif._config import OsloConfig, PluginOptions, build_config, option, oslo_in_use
+from os_vif._config import (
+    OsloConfig,
+    PluginOptions,
+    build_config,
+    option,
+    oslo_in_use,
+    read_config,
+)
 from os_vif._report import PlugOutcome, VIFResult
 from os_vif.objects.host_info import HostPluginInfo, HostPortProfileInfo, HostVIFInfo
 from os_vif.objects.instance_info import InstanceInfo
@@ -61,6 +69,26 @@ class PluginConfig:
     ValueError there. Options come from :func:`os_vif.initialize`'s
     ``config``, or from oslo.config (group ``os_vif_<plugin>``).
     """
+
+    @classmethod
+    def read(
+        cls, plugin_name: str, config: Mapping[str, Mapping[str, Any]] | str | Path | None = None
+    ) -> Self:
+        """Read plugin ``plugin_name``'s options from ``config``, as initialize() would.
+
+        For tools that need a plugin's settings without loading plugins
+        (``os-vif demo`` reads the ovs plugin's this way). oslo.config is not
+        consulted.
+
+        Args:
+            plugin_name: the plugin; its section is ``[os_vif_<plugin_name>]``.
+            config: ``{plugin: {option: value}}``, a TOML or INI file, or
+                None for the defaults.
+
+        Raises:
+            ConfigError: the file cannot be read, or a value is refused.
+        """
+        return build_config(cls, read_config(config).get(plugin_name))
 
 
 class _DerivedOpts:

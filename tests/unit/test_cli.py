@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -148,3 +149,77 @@ def test_bad_manifest_is_one_line(vif_file):
     result = run("convert", str(vif_file), "--manifest", "{nope")
     assert result.returncode == 1
     assert result.stderr.startswith("UsageError: --manifest is not valid JSON")
+
+
+# --- sub-commands from entry-point group os_vif.commands -------------------------
+
+HELLO_COMMAND = """
+SUMMARY = "say hello"
+DESCRIPTION = "Say hello to someone."
+
+
+def add_arguments(parser):
+    parser.add_argument("name")
+
+
+def run(args, out):
+    from os_vif import exception
+
+    if args.name == "nobody":
+        raise exception.ExceptionBase("nobody to greet")
+    out.write(f"hello {args.name}, config {args.config}\\n")
+"""
+
+
+def install_commands(tmp_path, entry_points: str, modules: dict[str, str]) -> None:
+    """A distribution declaring ``os_vif.commands`` entry points, on sys.path."""
+    info = tmp_path / "greeter-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: greeter\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[os_vif.commands]\n{entry_points}")
+    for module, source in modules.items():
+        (tmp_path / f"{module}.py").write_text(source)
+
+
+def run_with(tmp_path, *args):
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    return subprocess.run(
+        [sys.executable, "-m", "os_vif", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env=env,
+    )
+
+
+def test_the_demo_is_a_sub_command_from_an_entry_point():
+    assert "demo" in run("--help").stdout
+    assert "--backend" in run("demo", "--help").stdout
+
+
+def test_an_installed_sub_command_runs_with_the_global_options(tmp_path):
+    install_commands(tmp_path, "hello = greeter_command\n", {"greeter_command": HELLO_COMMAND})
+
+    assert "say hello" in run_with(tmp_path, "--help").stdout
+    result = run_with(tmp_path, "--config", "x.toml", "hello", "world")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "hello world, config x.toml\n"
+    failed = run_with(tmp_path, "hello", "nobody")
+    assert failed.returncode == 1
+    assert failed.stderr == "ExceptionBase: nobody to greet\n"
+
+
+def test_a_broken_or_clashing_sub_command_is_skipped_with_a_warning(tmp_path):
+    install_commands(
+        tmp_path,
+        "show = greeter_command\nbroken = no_such_module\nhello = greeter_command\n",
+        {"greeter_command": HELLO_COMMAND},
+    )
+
+    result = run_with(tmp_path, "hello", "world")
+
+    assert result.returncode == 0, result.stderr
+    assert "os-vif show from greeter: the name is taken; skipped" in result.stderr
+    assert "os-vif broken from greeter cannot be loaded" in result.stderr
+    assert run_with(tmp_path, "show", "--help").stdout.count("primitive") >= 1
