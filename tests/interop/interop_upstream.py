@@ -9,38 +9,38 @@ every request (see ``upstream_peer.py``), so os-vif is imported once.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import select
-import shutil
 import subprocess
-import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from fixtures.venvs import READY_MARKER, cache_root, ensure_venv, pip, run, venv_python
+
+__all__ = [
+    "READY_MARKER",
+    "UPSTREAM_VERSION",
+    "VENV_ENV_VAR",
+    "UpstreamError",
+    "UpstreamPeer",
+    "ensure_upstream_venv",
+    "installed_os_vif",
+    "venv_path",
+    "venv_python",
+]
+
 UPSTREAM_VERSION = "5.3.0"
 VENV_ENV_VAR = "OS_VIF_INTEROP_VENV"
-# Written last, after os-vif installed and imported: its presence means "we
-# built this virtualenv and the build finished".
-READY_MARKER = ".os-vif-interop-ready"
 PEER_SCRIPT = Path(__file__).with_name("upstream_peer.py")
 PEER_TIMEOUT = 60.0
-PIP_TIMEOUT = 900
 
 
 def venv_path() -> Path:
     configured = os.environ.get(VENV_ENV_VAR)
     if configured:
         return Path(configured).expanduser()
-    return Path.home() / ".cache" / "os-vif-interop" / f"os-vif-{UPSTREAM_VERSION}"
-
-
-def venv_python(venv: Path) -> Path:
-    return venv / "bin" / "python"
+    return cache_root() / f"os-vif-{UPSTREAM_VERSION}"
 
 
 def installed_os_vif(venv: Path) -> str | None:
@@ -68,95 +68,36 @@ def installed_os_vif(venv: Path) -> str | None:
     return result.stdout.strip()
 
 
-def _run(command: list[str], what: str, timeout: int) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"{what} failed (exit {result.returncode}): {' '.join(command)}\n"
-            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-        )
-
-
-@contextlib.contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    """Serialize builders: parallel sessions (xdist, two CI jobs) share a cache."""
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _build(venv: Path) -> None:
-    """Build a fresh virtualenv next to ``venv`` and move it into place.
-
-    The interpreter is a symlink and pyvenv.cfg names only the base Python,
-    so the renamed environment works; only console-script shebangs keep the
-    temporary path, and we never run those (always ``bin/python -m ...``).
-    """
-    build_dir = Path(tempfile.mkdtemp(prefix=f".{venv.name}.build-", dir=venv.parent))
-    try:
-        _run([sys.executable, "-m", "venv", str(build_dir)], "python -m venv", 300)
-        python = str(venv_python(build_dir))
-        _run(
-            [
-                python,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-input",
-                f"os-vif=={UPSTREAM_VERSION}",
-            ],
-            f"pip install os-vif=={UPSTREAM_VERSION}",
-            PIP_TIMEOUT,
-        )
-        _run(
-            [
-                python,
-                "-I",
-                "-W",
-                "ignore",
-                "-c",
-                "import os_vif.objects; os_vif.objects.register_all()",
-            ],
-            "importing os-vif",
-            120,
-        )
-        details = {"os_vif": UPSTREAM_VERSION, "built_with": sys.executable}
-        (build_dir / READY_MARKER).write_text(json.dumps(details) + "\n")
-        build_dir.chmod(0o755)  # mkdtemp made it private; a venv is not secret
-        if venv.exists():
-            shutil.rmtree(venv)
-        build_dir.rename(venv)
-    finally:
-        if build_dir.exists():
-            shutil.rmtree(build_dir, ignore_errors=True)
+def _populate(python: Path) -> None:
+    pip(
+        python,
+        ["install", f"os-vif=={UPSTREAM_VERSION}"],
+        f"pip install os-vif=={UPSTREAM_VERSION}",
+    )
+    run(
+        [
+            str(python),
+            "-I",
+            "-W",
+            "ignore",
+            "-c",
+            "import os_vif.objects; os_vif.objects.register_all()",
+        ],
+        "importing os-vif",
+        120,
+    )
 
 
 def ensure_upstream_venv(venv: Path) -> Path:
     """Return the interpreter of a virtualenv with os-vif==UPSTREAM_VERSION."""
-    if installed_os_vif(venv) == UPSTREAM_VERSION:
-        return venv_python(venv)
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive(venv.parent / f".{venv.name}.lock"):
-        # Another session may have finished the build while we waited.
-        if installed_os_vif(venv) == UPSTREAM_VERSION:
-            return venv_python(venv)
-        # A directory without our marker is not ours: never delete it.
-        is_ours = (venv / READY_MARKER).exists()
-        if venv.exists() and any(venv.iterdir()) and not is_ours:
-            raise RuntimeError(
-                f"{venv} exists but has no working os-vif=={UPSTREAM_VERSION} "
-                f"and was not built by these tests; remove it or point "
-                f"{VENV_ENV_VAR} elsewhere"
-            )
-        _build(venv)
-    if installed_os_vif(venv) != UPSTREAM_VERSION:
-        raise RuntimeError(f"{venv}: os-vif=={UPSTREAM_VERSION} not usable after build")
-    return venv_python(venv)
+    return ensure_venv(
+        venv,
+        # Any environment with that os-vif will do, ours or one a user points us at.
+        usable=lambda path: installed_os_vif(path) == UPSTREAM_VERSION,
+        populate=_populate,
+        details={"os_vif": UPSTREAM_VERSION},
+        hint=f" or point {VENV_ENV_VAR} elsewhere",
+    )
 
 
 class UpstreamError(Exception):
