@@ -1,0 +1,1 @@
+"""A small third-party os-vif plugin: one file per plugged VIF."""
