@@ -12,10 +12,12 @@ import logging
 
 from os_vif import exception
 from os_vif.linux import sysctl
-from os_vif.linux.hostwork import KeyedLocks, NamespaceNetlink, Undo
+from os_vif.linux.locks import KeyedLocks
 from os_vif.linux.names import owned_by, validate_device_name
-from os_vif.linux.netlink import Netlink
+from os_vif.linux.netlink import NamespaceNetlink, Netlink
+from os_vif.linux.undo import UndoLog
 from os_vif.objects.vif import VIFBridge
+from os_vif.plugin import PlugOutcome
 
 __all__ = ["Host"]
 
@@ -40,39 +42,29 @@ class Host:
 
     def plug(
         self, bridge: VIFBridge, *, mtu: int, uplink: tuple[str, int | None] | None, ipv6: bool
-    ) -> None:
-        """Ensure the bridge (and uplink) and attach the guest device if present."""
+    ) -> PlugOutcome:
+        """Ensure the bridge (and uplink) and attach the guest device if present.
+
+        Returns:
+            created, repaired or unchanged (see :meth:`UndoLog.outcome`);
+            the bridge and its uplink are shared by the network's VIFs.
+        """
         alias = self.created_alias
+        name, device = bridge.bridge_name, bridge.vif_name
         with (
-            self._bridge_locks.held(bridge.bridge_name),
+            self._bridge_locks.held(name),
             self._sockets.netlink() as netlink,
-            Undo() as undo,
+            UndoLog() as log,
         ):
-            existing = netlink.get_link(bridge.bridge_name)
-            if existing is None:
-                if netlink.ensure_bridge(bridge.bridge_name, mtu=mtu, alias=alias, up=True):
-                    undo.push(lambda: netlink.delete_link(bridge.bridge_name))
-                if not ipv6:
-                    sysctl.disable_ipv6(bridge.bridge_name)
-            elif owned_by(existing.alias) is not None:
-                # Ours from an earlier plug: converge it to the asked settings.
-                netlink.ensure_bridge(bridge.bridge_name, mtu=mtu, up=True)
-                if not ipv6:
-                    sysctl.disable_ipv6(bridge.bridge_name)
-            elif existing.kind != "bridge":
-                raise exception.HostOperationError(
-                    step="use bridge",
-                    device=bridge.bridge_name,
-                    detail=f"a {existing.kind or 'non-bridge'} device has that name",
-                )
-            elif not existing.up:
-                # Someone else's bridge: its STP, MTU and sysctls are theirs.
-                netlink.set_up(bridge.bridge_name)
+            _ensure_bridge(netlink, log, name, mtu=mtu, alias=alias, ipv6=ipv6)
             if uplink is not None:
-                _attach_uplink(netlink, bridge, uplink, undo, alias)
-            if netlink.get_link(bridge.vif_name) is not None:
-                netlink.configure_link(bridge.vif_name, mtu=mtu, master=bridge.bridge_name, up=True)
-        LOG.debug("Plugged %s onto %s", bridge.vif_name, bridge.bridge_name)
+                _attach_uplink(netlink, bridge, uplink, log, alias)
+            if netlink.get_link(device) is not None:
+                change = netlink.ensure_port(device, name, mtu=mtu, up=True)
+                log.record(change, device, undo=lambda: netlink.clear_master(device))
+            outcome = log.outcome()
+        LOG.debug("Plugged %s onto %s: %s", device, name, outcome.value)
+        return outcome
 
     def unplug(
         self,
@@ -80,19 +72,50 @@ class Host:
         *,
         delete_empty_bridges: bool,
         uplink: tuple[str, int | None] | None,
-    ) -> None:
-        """Detach the guest device; delete an empty bridge we made, if asked."""
+    ) -> PlugOutcome:
+        """Detach the guest device; delete an empty bridge we made, if asked.
+
+        Returns:
+            removed if the device was detached (or the bridge deleted),
+            absent if there was nothing to do.
+        """
+        removed = False
         with self._bridge_locks.held(bridge.bridge_name), self._sockets.netlink() as netlink:
             device = netlink.get_link(bridge.vif_name)
             if device is not None and device.master_name == bridge.bridge_name:
                 netlink.clear_master(bridge.vif_name)
+                removed = True
             if delete_empty_bridges:
                 uplink_name = None if uplink is None or uplink[1] is not None else uplink[0]
-                _delete_if_empty(netlink, bridge.bridge_name, uplink_name)
+                removed |= _delete_if_empty(netlink, bridge.bridge_name, uplink_name)
+        return PlugOutcome.REMOVED if removed else PlugOutcome.ABSENT
+
+
+def _ensure_bridge(
+    netlink: Netlink, log: UndoLog, name: str, *, mtu: int, alias: str, ipv6: bool
+) -> None:
+    """Make the bridge, converge one we made earlier, or bring someone else's up."""
+    existing = netlink.get_link(name)
+    if existing is not None and owned_by(existing.alias) is None:
+        if existing.kind != "bridge":
+            raise exception.HostOperationError(
+                step="use bridge",
+                device=name,
+                detail=f"a {existing.kind or 'non-bridge'} device has that name",
+            )
+        # Someone else's bridge: its STP, MTU and sysctls are theirs.
+        log.record(netlink.ensure_link(name, up=True), name, shared=True)
+        return
+    # The alias marks the bridge as ours only when this call makes it.
+    mark = alias if existing is None else None
+    change = netlink.ensure_bridge(name, mtu=mtu, alias=mark, up=True)
+    log.record(change, name, shared=True, undo=lambda: netlink.delete_link(name))
+    if not ipv6:
+        log.record(sysctl.disable_ipv6(name), name, shared=True)
 
 
 def _attach_uplink(
-    netlink: Netlink, vif: VIFBridge, uplink: tuple[str, int | None], undo: Undo, alias: str
+    netlink: Netlink, vif: VIFBridge, uplink: tuple[str, int | None], log: UndoLog, alias: str
 ) -> None:
     parent, vlan = uplink
     if netlink.get_link(parent) is None:
@@ -103,8 +126,8 @@ def _attach_uplink(
         existing = netlink.get_link(device)
         # The alias marks a VLAN device as ours only when this call makes it.
         mark = alias if existing is None else None
-        if netlink.ensure_vlan(device, parent, vlan, up=True, alias=mark):
-            undo.push(lambda: netlink.delete_link(device))
+        change = netlink.ensure_vlan(device, parent, vlan, up=True, alias=mark)
+        log.record(change, device, shared=True, undo=lambda: netlink.delete_link(device))
     current = netlink.get_link(device)
     if current is None or current.master_name == vif.bridge_name:
         return
@@ -117,21 +140,22 @@ def _attach_uplink(
             vif.bridge_name,
         )
         return
-    netlink.configure_link(device, master=vif.bridge_name, up=True)
-    if device == parent:
-        undo.push(lambda: netlink.clear_master(parent))
+    change = netlink.ensure_port(device, vif.bridge_name, up=True)
+    log.record(change, device, shared=True, undo=lambda: netlink.clear_master(device))
 
 
-def _delete_if_empty(netlink: Netlink, bridge_name: str, flat_uplink: str | None) -> None:
+def _delete_if_empty(netlink: Netlink, bridge_name: str, flat_uplink: str | None) -> bool:
+    """Delete the bridge if we made it and no port but ours is left; True if deleted."""
     bridge = netlink.get_link(bridge_name)
     if bridge is None or owned_by(bridge.alias) is None:
-        return  # gone, or not ours to delete
+        return False  # gone, or not ours to delete
     ports = [link for link in netlink.list_links() if link.master_index == bridge.index]
     ours = [port.name for port in ports if owned_by(port.alias) is not None]
     others = [port.name for port in ports if owned_by(port.alias) is None]
     if others not in ([], [flat_uplink]):
-        return  # still in use
+        return False  # still in use
     for uplink in others:
         netlink.clear_master(uplink)  # the host's NIC: detached, never deleted
     netlink.delete_links([*ours, bridge_name])
     LOG.info("Deleted empty bridge %s", bridge_name)
+    return True

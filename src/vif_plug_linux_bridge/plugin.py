@@ -25,7 +25,7 @@ from os_vif.linux.names import owner_alias, validate_device_name
 from os_vif.objects.host_info import HostPluginInfo
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFBase, VIFBridge
-from os_vif.plugin import PluginBase, describe_plugin
+from os_vif.plugin import PluginBase, PlugOutcome, describe_plugin
 from vif_plug_linux_bridge.config import LinuxBridgeConfig
 
 if TYPE_CHECKING:
@@ -63,17 +63,27 @@ class LinuxBridgePlugin(PluginBase):
         """Declare VIFBridge, every version we have."""
         return describe_plugin(self.plugin_name or "linux_bridge", {VIFBridge: []})
 
-    def plug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> None:
-        """Ensure the bridge (and uplink) and attach the guest device if present."""
+    def plug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> PlugOutcome:
+        """Ensure the bridge (and uplink) and attach the guest device if present.
+
+        Returns:
+            created (the bridge, or the guest device's port, was made),
+            repaired (something that existed differed and was fixed: an MTU,
+            the device's master, the up state) or unchanged.
+        """
         bridge = _checked(vif)
         mtu = self._mtu(bridge)
         uplink = self._uplink(bridge)
-        self._get_host().plug(bridge, mtu=mtu, uplink=uplink, ipv6=self.config.use_ipv6)
+        return self._get_host().plug(bridge, mtu=mtu, uplink=uplink, ipv6=self.config.use_ipv6)
 
-    def unplug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> None:
-        """Detach the guest device; delete an empty bridge we made, if configured."""
+    def unplug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> PlugOutcome:
+        """Detach the guest device; delete an empty bridge we made, if configured.
+
+        Returns:
+            removed, or absent when nothing of the VIF was on the bridge.
+        """
         bridge = _checked(vif)
-        self._get_host().unplug(
+        return self._get_host().unplug(
             bridge,
             delete_empty_bridges=self.config.delete_empty_bridges,
             uplink=self._uplink(bridge),

@@ -23,10 +23,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from os_vif.linux.change import Change
+from os_vif.linux.undo import UndoLog
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFBase
 from os_vif.plugin import PlugOutcome, VIFResult
 from vif_plug_ovs._ovsdb import (
+    AddBridge,
     AddPort,
     Command,
     CommandResult,
@@ -44,7 +47,11 @@ __all__ = ["Job", "Sent", "commit", "live"]
 
 LOG = logging.getLogger(__name__)
 
-_CHANGED = frozenset({Outcome.CREATED, Outcome.UPDATED, Outcome.DELETED})
+_CHANGES = {
+    Outcome.CREATED: Change.CREATED,
+    Outcome.UPDATED: Change.UPDATED,
+    Outcome.DELETED: Change.UPDATED,
+}
 # Refusals caused by what one VIF asked: splitting the batch finds that VIF.
 _ONE_VIF_AT_FAULT = (OvsdbCommandError, OvsdbTransactionError)
 
@@ -83,9 +90,9 @@ class Job:
             self.error = error
         if self.work is not None:
             if rollback:
-                self.work.undo.rollback(error)
+                self.work.log.rollback(error)
             else:
-                self.work.undo.discard()
+                self.work.log.discard()
 
     def report(self, *, plugging: bool) -> VIFResult:
         """The VIF's report: what was done, or why it failed."""
@@ -95,13 +102,22 @@ class Job:
         return VIFResult.done(self.vif, outcome, self.plugin)
 
     def _plug_outcome(self) -> PlugOutcome:
-        kernel = self.work.undo.pending if self.work is not None else 0
-        if not kernel and not any(r.outcome in _CHANGED for r in self.results):
-            return PlugOutcome.UNCHANGED
-        ports = [r for r in self.results if isinstance(r.command, AddPort)]
-        if all(r.outcome is Outcome.CREATED for r in ports):
-            return PlugOutcome.CREATED
-        return PlugOutcome.REPAIRED
+        # The commit's results join what the kernel steps recorded: a port
+        # under its name (the same thing as its kernel device), a bridge as
+        # shared by every VIF on it.
+        log = self.work.log if self.work is not None else UndoLog()
+        for result in self.results:
+            if result.outcome is None:
+                continue  # not committed
+            change = _CHANGES.get(result.outcome, Change.UNCHANGED)
+            command = result.command
+            if isinstance(command, AddPort):
+                log.record(change, command.port)
+            elif isinstance(command, AddBridge):
+                log.record(change, command.name, shared=True)
+            else:
+                log.record(change, command.describe(), shared=True)
+        return log.outcome()
 
     def _unplug_outcome(self) -> PlugOutcome:
         if self.removed or any(r.outcome is Outcome.DELETED for r in self.results):

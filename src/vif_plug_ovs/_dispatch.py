@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any, Final, Generic
 
 from os_vif import exception
-from os_vif.linux.hostwork import KeyedLocks, NamespaceNetlink, Undo
-from os_vif.linux.netlink import Netlink
+from os_vif.linux.locks import KeyedLocks
+from os_vif.linux.netlink import NamespaceNetlink, Netlink
+from os_vif.linux.undo import UndoLog
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFBase, VIFBridge, VIFHostDevice, VIFOpenVSwitch, VIFVHostUser
 from os_vif.plugin import VIFResult, VIFWork
@@ -134,7 +135,7 @@ class Dispatcher:
             if netlink is None:
                 return [job.report(plugging=True) for job in jobs]
             for job in live(jobs):
-                work = job.work = Work(self.config, netlink, Undo(), sysfs)
+                work = job.work = Work(self.config, netlink, UndoLog(), sysfs)
                 try:
                     job.handler.plug(work, job.target, job.instance_info)
                 except Exception as exc:  # this VIF only: undo it, go on
@@ -155,7 +156,7 @@ class Dispatcher:
             if netlink is None:
                 return [job.report(plugging=False) for job in jobs]
             for job in live(jobs):
-                work = job.work = Work(self.config, netlink, Undo(), sysfs)
+                work = job.work = Work(self.config, netlink, UndoLog(), sysfs)
                 try:
                     job.handler.unplug(work, job.target, job.instance_info)
                 except Exception as exc:

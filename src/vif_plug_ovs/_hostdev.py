@@ -49,9 +49,11 @@ def plug(work: Work, vif: CheckedVIF[VIFHostDevice], instance_info: InstanceInfo
         port = vif_port(work, vif, representor, instance_info)
         nl = work.netlink
         before = nl.get_link(representor)
-        nl.configure_link(representor, mtu=vif.mtu, up=True)
+        # Recorded under the port's name: bringing the representor up is
+        # part of making its port.
+        work.log.record(nl.ensure_link(representor, mtu=vif.mtu, up=True), representor)
         if before is not None and not before.up:
-            work.undo.push(lambda: nl.set_down(representor))
+            work.log.push(lambda: nl.set_down(representor))
     else:
         devargs = _sriov.dpdk_devargs(vif.vif.dev_address, root=work.sysfs)
         port = vif_port(

@@ -19,6 +19,7 @@ from __future__ import annotations
 from os_vif.linux import sysctl
 from os_vif.linux.names import VETH_BRIDGE_PREFIX, VETH_OVS_PREFIX, derived_name
 from os_vif.linux.netlink import Netlink
+from os_vif.linux.undo import UndoLog
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFBridge, VIFOpenVSwitch
 from vif_plug_ovs._ovsdb import AddBridge
@@ -51,34 +52,36 @@ def plug_hybrid(
     """Make the Linux bridge and veth pair, and add ``qvo`` to the OVS bridge."""
     qvb, qvo = veth_names(vif.vif.id)
     port = vif_port(work, vif, qvo, instance_info)
-    nl = work.netlink
-    created = nl.ensure_bridge(
+    nl, log = work.netlink, work.log
+    change = nl.ensure_bridge(
         linux_bridge, mtu=vif.mtu, stp=False, forward_delay=0, ageing_time=0, up=True
     )
-    if created:
-        work.undo.push(lambda: nl.delete_link(linux_bridge))
-    sysctl.disable_ipv6(linux_bridge)
+    log.record(change, linux_bridge, undo=lambda: nl.delete_link(linux_bridge))
+    log.record(sysctl.disable_ipv6(linux_bridge), linux_bridge)
     for key, value in _ARP_SYSCTLS:
-        sysctl.write_conf(linux_bridge, key, value)
-    if nl.ensure_veth_pair(qvb, qvo, mtu=vif.mtu, up=True):
-        work.undo.push(lambda: nl.delete_link(qvb))
+        log.record(sysctl.ensure_conf(linux_bridge, key, value), linux_bridge)
+    change = nl.ensure_veth_pair(qvb, qvo, mtu=vif.mtu, up=True)
+    log.record(change, qvb, qvo, undo=lambda: nl.delete_link(qvb))
     # Both ends promiscuous, as os-vif leaves them: each forwards frames for
     # the guest's MAC, not its own.
-    nl.configure_link(qvb, master=linux_bridge, promisc=True)
-    nl.configure_link(qvo, promisc=True)
-    _attach_guest(nl, vif.vif.vif_name, linux_bridge, vif.mtu)
+    change = nl.ensure_port(qvb, linux_bridge, promisc=True)
+    log.record(change, qvb, undo=lambda: nl.clear_master(qvb))
+    log.record(nl.ensure_link(qvo, promisc=True), qvo)
+    _attach_guest(nl, log, vif.vif.vif_name, linux_bridge, vif.mtu)
     work.add(AddBridge(vif.bridge, datapath_type=vif.datapath_type))
     work.add(port)
 
 
-def _attach_guest(nl: Netlink, device: str, linux_bridge: str, mtu: int) -> None:
+def _attach_guest(nl: Netlink, log: UndoLog, device: str, linux_bridge: str, mtu: int) -> None:
     # The hypervisor normally attaches the guest's tap when it starts the
     # guest; a tap that already exists (a re-plug, or a container's veth) and
-    # sits on no bridge is attached here. One on another master is left alone.
+    # sits on no bridge is attached here, one on this bridge gets the MTU.
+    # One on another master is left alone.
     link = nl.get_link(device)
-    if link is None or link.master_index is not None:
+    if link is None or link.master_name not in (None, linux_bridge):
         return
-    nl.configure_link(device, mtu=mtu, master=linux_bridge)
+    change = nl.ensure_port(device, linux_bridge, mtu=mtu)
+    log.record(change, device, undo=lambda: nl.clear_master(device))
 
 
 def unplug(work: Work, vif: CheckedVIF[VIFBridge], instance_info: InstanceInfo | None) -> None:

@@ -59,10 +59,10 @@ def plug(work: Work, vif: CheckedVIF[VIFOpenVSwitch], instance_info: InstanceInf
 
 def _prepare_device(work: Work, vif: CheckedVIF[VIFOpenVSwitch], *, with_port: bool) -> None:
     """Make the tap (create_tap), or give an existing device the MTU."""
-    nl = work.netlink
+    nl, log = work.netlink, work.log
     device = vif.vif.vif_name
     if vif.create_tap:
-        created = nl.ensure_tap(
+        change = nl.ensure_tap(
             device,
             mac=vif.address(),
             mtu=vif.mtu,
@@ -70,15 +70,14 @@ def _prepare_device(work: Work, vif: CheckedVIF[VIFOpenVSwitch], *, with_port: b
             # As os-vif makes it; QEMU sets its own flags when it attaches.
             packet_info=True,
         )
-        if created:
-            work.undo.push(lambda: nl.delete_link(device))
+        log.record(change, device, undo=lambda: nl.delete_link(device))
         # Before the tap goes up: with IPv6 on, the host would run duplicate
         # address detection for a link-local address derived from the
         # guest's own MAC, into the guest's link.
-        sysctl.disable_ipv6(device)
-        nl.set_up(device)
+        log.record(sysctl.disable_ipv6(device), device)
+        log.record(nl.ensure_link(device, up=True), device)
     elif with_port and nl.get_link(device) is not None:
-        nl.set_mtu(device, vif.mtu)
+        log.record(nl.ensure_link(device, mtu=vif.mtu), device)
 
 
 def _plug_port_bridge(

@@ -1,8 +1,9 @@
 """What a VIF handler works with: host handles, and the VIF's pending changes.
 
 A handler plugs (or unplugs) one VIF by doing its kernel work through
-:attr:`Work.netlink`, pushing on :attr:`Work.undo` how to reverse each change
-it makes, and adding its OVSDB commands with :meth:`Work.add`. It never
+:attr:`Work.netlink`, recording in :attr:`Work.log` what each step did and
+how to remove what it made, and adding its OVSDB commands with
+:meth:`Work.add`. It never
 commits: the dispatcher puts the commands of one VIF, or of a whole batch,
 in one transaction, and runs a VIF's undo steps if its part fails. Kernel
 devices an unplug must remove go in :attr:`Work.delete_after` (and
@@ -21,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from os_vif.linux.hostwork import Undo
 from os_vif.linux.netlink import Netlink
+from os_vif.linux.undo import UndoLog
 from os_vif.objects.instance_info import InstanceInfo
 from vif_plug_ovs._commands import AddVifPort, DelVifPort, vif_qos
 from vif_plug_ovs._ovsdb import Command
@@ -40,7 +41,8 @@ class Work:
     Attributes:
         config: the plugin's options.
         netlink: a netlink socket in the caller's network namespace.
-        undo: how to reverse the kernel changes made for this VIF.
+        log: what the kernel steps did for this VIF, and how to remove what
+            they made (the commit's results are added to it for the report).
         sysfs: the sysfs root for SR-IOV lookups.
         commands: the VIF's OVSDB commands, in order.
         delete_after: kernel devices to delete after the commit (unplug).
@@ -49,7 +51,7 @@ class Work:
 
     config: OvsConfig
     netlink: Netlink
-    undo: Undo
+    log: UndoLog
     sysfs: Path
     commands: list[Command] = field(default_factory=list)
     delete_after: list[str] = field(default_factory=list)

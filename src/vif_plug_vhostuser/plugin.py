@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import logging
 
+from os_vif.linux.change import Change
+from os_vif.linux.undo import UndoLog
 from os_vif.objects.fields import VIFVHostUserMode
 from os_vif.objects.host_info import HostPluginInfo
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFBase, VIFVHostUser
-from os_vif.plugin import PluginBase, describe_plugin
+from os_vif.plugin import PluginBase, PlugOutcome, describe_plugin
 from vif_plug_vhostuser import sockets
 from vif_plug_vhostuser.config import VHostUserConfig
 
@@ -38,37 +40,56 @@ class VHostUserPlugin(PluginBase):
         """Declare VIFVHostUser, every version we have."""
         return describe_plugin(self.plugin_name or "vhostuser", {VIFVHostUser: []})
 
-    def plug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> None:
-        """Prepare the socket directory; clear or wait for the socket."""
+    def plug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> PlugOutcome:
+        """Prepare the socket directory; clear or wait for the socket.
+
+        Returns:
+            created (a socket directory was made), repaired (a stale socket
+            was removed) or unchanged.
+        """
         vhost = _checked(vif)
         path = sockets.validate_socket_path(vhost.path, self.config.socket_dirs)
-        created = sockets.ensure_directory(
-            path.parent,
-            mode=self.config.mode,
-            owner=self.config.socket_dir_owner,
-            group=self.config.socket_dir_group,
-            allowed_dirs=self.config.socket_dirs,
-        )
-        try:
+        with UndoLog() as log:
+            created = sockets.ensure_directory(
+                path.parent,
+                mode=self.config.mode,
+                owner=self.config.socket_dir_owner,
+                group=self.config.socket_dir_group,
+                allowed_dirs=self.config.socket_dirs,
+            )
+            # Socket directories are often shared (one per host or instance).
+            log.record(
+                Change.CREATED if created else Change.UNCHANGED,
+                str(path.parent),
+                shared=True,
+                undo=lambda: sockets.remove_directories(created),
+            )
             if vhost.mode == VIFVHostUserMode.SERVER:
                 if sockets.remove_stale_socket(str(path)):
+                    log.record(Change.UPDATED, str(path))
                     LOG.info("Removed stale vhost-user socket %s", path)
             elif self.config.wait_for_socket:
                 sockets.wait_for_socket(str(path), self.config.socket_wait_timeout)
-        except BaseException:
-            sockets.remove_directories(created)
-            raise
+            return log.outcome()
 
-    def unplug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> None:
-        """Remove the socket QEMU served (server mode) once nothing listens."""
+    def unplug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> PlugOutcome | None:
+        """Remove the socket QEMU served (server mode) once nothing listens.
+
+        Returns:
+            removed, absent (no socket there), or None (plugged state
+            unknown: the socket belongs to its backend, or is still in use).
+        """
         vhost = _checked(vif)
         path = sockets.validate_socket_path(vhost.path, self.config.socket_dirs)
         if vhost.mode != VIFVHostUserMode.SERVER:
-            return  # the backend owns the socket in client mode
+            return None  # the backend owns the socket in client mode
         if sockets.remove_stale_socket(str(path)):
             LOG.info("Removed vhost-user socket %s", path)
-        elif sockets.is_socket(str(path)):
+            return PlugOutcome.REMOVED
+        if sockets.is_socket(str(path)):
             LOG.warning("vhost-user socket %s is still in use; left in place", path)
+            return None
+        return PlugOutcome.ABSENT
 
 
 def _checked(vif: VIFBase) -> VIFVHostUser:

@@ -321,7 +321,7 @@ def test_two_guests_talk_through_the_bridge_until_unplugged(netns, make_guest):
         os_vif._EXT_MANAGER = None
 
 
-def test_a_batch_goes_through_the_default_loop(netns, make_guest):
+def test_a_batch_goes_through_the_default_loop_and_reports_each_vif(netns, make_guest):
     for name in ("tapa", "tapb", "tapc"):
         make_guest(name)
     os_vif._EXT_MANAGER = None
@@ -331,14 +331,14 @@ def test_a_batch_goes_through_the_default_loop(netns, make_guest):
         with pytest.raises(exception.BatchPlugError) as caught:
             os_vif.plug_many(vifs)
         results = caught.value.results
-        plugged = os_vif.PlugOutcome.PLUGGED
-        assert [r.outcome for r in results] == [plugged, plugged, os_vif.PlugOutcome.FAILED]
+        created = os_vif.PlugOutcome.CREATED
+        assert [r.outcome for r in results] == [created, created, os_vif.PlugOutcome.FAILED]
         assert isinstance(results[2].error, exception.InvalidDeviceName)
         assert netns.link("tapa")["master"] == "brq1"
         assert netns.link("tapb")["master"] == "brq2"
         assert "master" not in netns.link("tapc")
         results = os_vif.unplug_many(vifs[:2])
-        assert [r.outcome for r in results] == [os_vif.PlugOutcome.UNPLUGGED] * 2
+        assert [r.outcome for r in results] == [os_vif.PlugOutcome.REMOVED] * 2
         assert "master" not in netns.link("tapa")
         assert "master" not in netns.link("tapb")
     finally:

@@ -24,6 +24,7 @@ from os_vif.exception import (
     NetworkInterfaceNotFound,
 )
 from os_vif.linux import sysctl
+from os_vif.linux.change import Change
 from os_vif.linux.netlink import DeviceConflictError, Netlink
 
 pytestmark = pytest.mark.functional
@@ -62,7 +63,7 @@ def socket_fds() -> set[str]:
 
 
 def test_ensure_bridge_creates_it_as_asked(nl: Netlink, netns: Netns) -> None:
-    assert nl.ensure_bridge("br-a", mtu=1450, alias=ALIAS, up=True) is True
+    assert nl.ensure_bridge("br-a", mtu=1450, alias=ALIAS, up=True) is Change.CREATED
 
     link = netns.link("br-a")
     assert link is not None
@@ -75,10 +76,10 @@ def test_ensure_bridge_creates_it_as_asked(nl: Netlink, netns: Netns) -> None:
 
 
 def test_ensure_bridge_twice_is_a_no_op(nl: Netlink, netns: Netns) -> None:
-    assert nl.ensure_bridge("br-a", mtu=1450) is True
+    assert nl.ensure_bridge("br-a", mtu=1450) is Change.CREATED
     index = kernel(netns, "br-a")["ifindex"]
 
-    assert nl.ensure_bridge("br-a", mtu=1450) is False
+    assert nl.ensure_bridge("br-a", mtu=1450) is Change.UNCHANGED
 
     link = netns.link("br-a")
     assert link is not None
@@ -90,9 +91,9 @@ def test_ensure_bridge_converges_an_existing_bridge(nl: Netlink, netns: Netns) -
     # A bridge someone else made, with STP on and the default forward delay.
     netns.ip("link", "add", "br-a", "mtu", "1500", "type", "bridge", "stp_state", "1")
 
-    created = nl.ensure_bridge("br-a", mtu=1400, stp=False, forward_delay=0, up=True)
+    change = nl.ensure_bridge("br-a", mtu=1400, stp=False, forward_delay=0, up=True)
 
-    assert created is False
+    assert change is Change.UPDATED
     link = netns.link("br-a")
     assert link is not None
     assert link["mtu"] == 1400
@@ -110,7 +111,7 @@ def test_ensure_bridge_with_stp(nl: Netlink, netns: Netns) -> None:
     assert data["forward_delay"] == 400  # centiseconds
 
     # And back: STP off with no delay, on the existing bridge.
-    assert nl.ensure_bridge("br-a", mtu=1500) is False
+    assert nl.ensure_bridge("br-a", mtu=1500) is Change.UPDATED
     data = info_data(kernel(netns, "br-a"))
     assert (data["stp_state"], data["forward_delay"]) == (0, 0)
 
@@ -148,7 +149,7 @@ def test_bridge_mtu_does_not_follow_a_larger_port(nl: Netlink, netns: Netns) -> 
 
 
 def test_ensure_veth_pair(nl: Netlink, netns: Netns) -> None:
-    assert nl.ensure_veth_pair("qvb-a", "qvo-a", mtu=1450, up=True, alias=ALIAS)
+    assert nl.ensure_veth_pair("qvb-a", "qvo-a", mtu=1450, up=True, alias=ALIAS) is Change.CREATED
 
     for name, peer in (("qvb-a", "qvo-a"), ("qvo-a", "qvb-a")):
         link = netns.link(name)
@@ -161,15 +162,15 @@ def test_ensure_veth_pair(nl: Netlink, netns: Netns) -> None:
 
 
 def test_ensure_veth_pair_twice_converges(nl: Netlink, netns: Netns) -> None:
-    assert nl.ensure_veth_pair("qvb-a", "qvo-a", mtu=1500) is True
-    assert nl.ensure_veth_pair("qvb-a", "qvo-a", mtu=1400, up=True) is False
+    assert nl.ensure_veth_pair("qvb-a", "qvo-a", mtu=1500) is Change.CREATED
+    assert nl.ensure_veth_pair("qvb-a", "qvo-a", mtu=1400, up=True) is Change.UPDATED
 
     for name in ("qvb-a", "qvo-a"):
         link = netns.link(name)
         assert link is not None
         assert (link["mtu"], is_up(link)) == (1400, True)
     # Either order names the same pair.
-    assert nl.ensure_veth_pair("qvo-a", "qvb-a", mtu=1400) is False
+    assert nl.ensure_veth_pair("qvo-a", "qvb-a", mtu=1400) is Change.UNCHANGED
 
 
 def test_ensure_veth_pair_with_another_peer_raises(nl: Netlink, netns: Netns) -> None:
@@ -200,7 +201,7 @@ def test_ensure_veth_pair_whose_peer_name_is_taken(nl: Netlink, netns: Netns) ->
 def test_ensure_tap(nl: Netlink, netns: Netns) -> None:
     mac = "fa:16:3e:12:34:56"
 
-    assert nl.ensure_tap("tap-a", mac=mac.upper(), mtu=1400, up=True) is True
+    assert nl.ensure_tap("tap-a", mac=mac.upper(), mtu=1400, up=True) is Change.CREATED
 
     link = netns.link("tap-a")
     assert link is not None
@@ -216,8 +217,9 @@ def test_ensure_tap(nl: Netlink, netns: Netns) -> None:
 
 
 def test_ensure_tap_twice_and_multiqueue(nl: Netlink, netns: Netns) -> None:
-    assert nl.ensure_tap("tap-a", multiqueue=True) is True
-    assert nl.ensure_tap("tap-a", multiqueue=True, mtu=1300) is False
+    assert nl.ensure_tap("tap-a", multiqueue=True) is Change.CREATED
+    assert nl.ensure_tap("tap-a", multiqueue=True, mtu=1300) is Change.UPDATED
+    assert nl.ensure_tap("tap-a", multiqueue=True, mtu=1300) is Change.UNCHANGED
 
     link = netns.link("tap-a")
     assert link is not None
@@ -277,11 +279,11 @@ def test_ensure_vlan(nl: Netlink, netns: Netns) -> None:
     netns.ip("link", "add", "uplink", "type", "veth", "peer", "uplink-p")
 
     if kernel_has_vlan(netns):
-        assert nl.ensure_vlan("vlan5", "uplink", 5, mtu=1400) is True
+        assert nl.ensure_vlan("vlan5", "uplink", 5, mtu=1400) is Change.CREATED
         link = netns.link("vlan5")
         assert link is not None
         assert (info_data(link)["id"], link["link"]) == (5, "uplink")
-        assert nl.ensure_vlan("vlan5", "uplink", 5) is False
+        assert nl.ensure_vlan("vlan5", "uplink", 5) is Change.UNCHANGED
         with pytest.raises(DeviceConflictError):
             nl.ensure_vlan("vlan5", "uplink", 6)
         return
@@ -430,7 +432,7 @@ def test_decoded_links_match_iproute2(nl: Netlink, netns: Netns) -> None:
     netns.ip("link", "add", "br-a", "mtu", "1400", "type", "bridge", "stp_state", "1")
     netns.ip("link", "set", "br-a", "alias", ALIAS, "up")
     netns.ip("link", "add", "p-a", "type", "veth", "peer", "p-b")
-    netns.ip("link", "set", "p-a", "master", "br-a", "group", "7", "up")
+    netns.ip("link", "set", "p-a", "master", "br-a", "group", "7", "promisc", "on", "up")
     netns.ip("tuntap", "add", "dev", "tap-a", "mode", "tap", "multi_queue")
     netns.ip("link", "set", "tap-a", "address", "fa:16:3e:00:00:0a")
 
@@ -445,6 +447,7 @@ def test_decoded_links_match_iproute2(nl: Netlink, netns: Netns) -> None:
         assert link.kind == kernel_view.get("linkinfo", {}).get("info_kind")
         assert link.mtu == kernel_view["mtu"]
         assert link.up == is_up(kernel_view)
+        assert link.promisc == ("PROMISC" in kernel_view["flags"])
         # operstate is left out: the kernel updates it asynchronously.
         assert link.address == kernel_view.get("address")
         assert link.alias == kernel_view.get("ifalias")
@@ -455,6 +458,7 @@ def test_decoded_links_match_iproute2(nl: Netlink, netns: Netns) -> None:
         if link.kind == "bridge":
             assert link.stp == bool(data["stp_state"])
             assert link.forward_delay == data["forward_delay"] / 100
+            assert link.ageing_time == data["ageing_time"] / 100
         if link.kind == "tun":
             assert (link.tun_type, link.multiqueue) == (data["type"], data["multi_queue"])
         again = nl.get_link(link.name)
@@ -613,7 +617,7 @@ def test_threads_plug_onto_one_bridge(nl: Netlink, netns: Netns) -> None:
     count = 16
     barrier = threading.Barrier(count)
 
-    def plug(i: int) -> bool:
+    def plug(i: int) -> Change:
         barrier.wait()
         created = nl.ensure_bridge("br-t", mtu=1450, up=True)
         nl.ensure_veth_pair(f"t{i}-a", f"t{i}-b", mtu=1450, up=True)
@@ -623,7 +627,7 @@ def test_threads_plug_onto_one_bridge(nl: Netlink, netns: Netns) -> None:
     with ThreadPoolExecutor(count) as pool:
         created = list(pool.map(plug, range(count)))
 
-    assert created.count(True) == 1
+    assert created.count(Change.CREATED) == 1
     ports = {link["ifname"] for link in netns.links() if link.get("master") == "br-t"}
     assert ports == {f"t{i}-a" for i in range(count)}
     assert kernel(netns, "br-t")["mtu"] == 1450

@@ -8,6 +8,7 @@ import pytest
 
 from os_vif.exception import InvalidDeviceName, NetworkInterfaceNotFound
 from os_vif.linux import sysctl
+from os_vif.linux.change import Change
 
 
 @pytest.fixture
@@ -22,10 +23,11 @@ def root(tmp_path: Path) -> Path:
 
 def test_disable_and_enable_ipv6(root: Path) -> None:
     flag = root / "net/ipv6/conf/br0/disable_ipv6"
-    sysctl.disable_ipv6("br0", root=root)
+    assert sysctl.disable_ipv6("br0", root=root) is Change.UPDATED
     assert flag.read_text() == "1\n"
     assert sysctl.ipv6_disabled("br0", root=root)
-    sysctl.enable_ipv6("br0", root=root)
+    assert sysctl.disable_ipv6("br0", root=root) is Change.UNCHANGED
+    assert sysctl.enable_ipv6("br0", root=root) is Change.UPDATED
     assert flag.read_text() == "0\n"
     assert not sysctl.ipv6_disabled("br0", root=root)
 

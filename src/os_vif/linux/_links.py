@@ -2,56 +2,34 @@
 
 :class:`LinkOps` is the base of :class:`os_vif.linux.netlink.Netlink`, which
 adds the ``ensure_*`` primitives; see that module for the whole picture.
+Every request of the layer goes through :meth:`LinkOps._exchange`, which
+holds the socket's lock and translates kernel errors.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import errno
+import ipaddress
 import os
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Final
 
 from os_vif.exception import HostOperationError, NetworkInterfaceNotFound
 from os_vif.linux import _requests as requests
 from os_vif.linux._replies import parse_link
+from os_vif.linux._settings import check_alias, check_mtu, link_differences
 from os_vif.linux._transport import Reply, RtnlSocket
+from os_vif.linux.change import Change
 from os_vif.linux.errors import host_errors
 from os_vif.linux.linkinfo import LinkInfo
 from os_vif.linux.names import validate_device_name
+from os_vif.linux.netns import NETNS_RUN_DIR, netns_path
 
-__all__ = ["LinkOps", "check_alias", "check_mtu", "normalize_mac"]
+__all__ = ["LinkOps"]
 
 _DUMP_ATTEMPTS: Final = 5
-_MTU_RANGE: Final = range(68, 65536)
-_MAX_ALIAS_BYTES: Final = 255
-_MAC: Final = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
-# Group ids for batch deletion come from the top half of the u32 range, away
-# from the small numbers administrators give device groups.
-_BATCH_GROUP_BASE: Final = 1 << 31
-
-
-def check_mtu(mtu: int | None) -> None:
-    """Refuse an MTU no Ethernet-like device can take (ValueError)."""
-    if mtu is not None and (isinstance(mtu, bool) or mtu not in _MTU_RANGE):
-        raise ValueError(f"MTU must be an integer from 68 to 65535, got {mtu!r}")
-
-
-def check_alias(alias: str | None) -> None:
-    """Refuse an alias longer than the kernel keeps (ValueError)."""
-    if alias is not None and len(alias.encode()) > _MAX_ALIAS_BYTES:
-        raise ValueError(f"alias longer than {_MAX_ALIAS_BYTES} bytes: {alias!r}")
-
-
-def normalize_mac(mac: str | None) -> str | None:
-    """Return a MAC address in lower case, or raise ValueError."""
-    if mac is None:
-        return None
-    normalized = mac.lower()
-    if not _MAC.match(normalized):
-        raise ValueError(f"not a MAC address: {mac!r}")
-    return normalized
 
 
 class LinkOps:
@@ -210,6 +188,81 @@ class LinkOps:
         )
         self._apply([request], step, name)
 
+    def ensure_link(
+        self,
+        name: str,
+        *,
+        mtu: int | None = None,
+        up: bool | None = None,
+        alias: str | None = None,
+        promisc: bool | None = None,
+    ) -> Change:
+        """Bring an existing device to these settings, sending only what differs.
+
+        Args:
+            name: the device.
+            mtu: the MTU, if given.
+            up: True for up, False for down, None to leave the state.
+            alias: the alias; ``""`` for none; None to leave it.
+            promisc: the administrator's promiscuous flag, if given.
+
+        Returns:
+            UPDATED if a setting differed and was set, UNCHANGED if none did.
+
+        Raises:
+            InvalidDeviceName: the name is not valid.
+            ValueError: the MTU or alias is out of range.
+            NetworkInterfaceNotFound: the device does not exist.
+            HostOperationError: the kernel refused.
+        """
+        validate_device_name(name)
+        check_mtu(mtu)
+        check_alias(alias)
+        link = self._require(name)
+        wanted = link_differences(link, mtu=mtu, up=up, alias=alias, promisc=promisc)
+        if not wanted:
+            return Change.UNCHANGED
+        self._apply([requests.set_link(name, **wanted)], "configure link", name)
+        return Change.UPDATED
+
+    def ensure_port(
+        self,
+        device: str,
+        master: str,
+        *,
+        mtu: int | None = None,
+        up: bool | None = None,
+        promisc: bool | None = None,
+    ) -> Change:
+        """Make ``device`` a port of ``master`` with these settings, in one request.
+
+        A device on another master is moved; whether that is right is the
+        caller's decision (a host's uplink on another bridge is not ours to
+        take).
+
+        Returns:
+            CREATED if the device had no master (the port is new: a rollback
+            undoes it with :meth:`clear_master`), UPDATED if it was moved or
+            a setting differed, UNCHANGED if it was already as asked.
+
+        Raises:
+            InvalidDeviceName: a name is not valid.
+            ValueError: the MTU is out of range.
+            NetworkInterfaceNotFound: either device does not exist.
+            HostOperationError: the kernel refused (e.g. ``master`` cannot
+                take ports).
+        """
+        validate_device_name(device)
+        validate_device_name(master)
+        check_mtu(mtu)
+        link = self._require(device)
+        master_index = self._require(master).index
+        wanted = link_differences(link, mtu=mtu, up=up, promisc=promisc, master_index=master_index)
+        if not wanted:
+            return Change.UNCHANGED
+        self._apply([requests.set_link(device, **wanted)], f"attach to {master!r}", device)
+        return Change.CREATED if link.master_index is None else Change.UPDATED
+
     def set_up(self, name: str) -> None:
         """Bring a device up (administratively).
 
@@ -268,131 +321,46 @@ class LinkOps:
         """
         self.configure_link(name, alias=alias or "")
 
-    # --- deleting ------------------------------------------------------------
+    def move_link(self, device: str, netns: str, *, run_dir: Path = NETNS_RUN_DIR) -> None:
+        """Move ``device`` from this socket's namespace into the named namespace ``netns``.
 
-    def delete_link(self, name: str) -> bool:
-        """Delete a device; a device that does not exist counts as deleted.
-
-        Deleting one end of a veth pair deletes both.
-
-        Returns:
-            True if this call deleted it, False if it was already gone.
+        The device keeps its name; its addresses and its master are dropped,
+        as the kernel does for every move. Moving one end of a veth pair
+        keeps the pair joined across the two namespaces.
 
         Raises:
-            InvalidDeviceName: the name is not valid.
-            HostOperationError: the kernel refused (e.g. a physical NIC).
+            InvalidDeviceName: the device name is not valid.
+            ValueError: the namespace name is not valid.
+            NetworkInterfaceNotFound: the device does not exist here.
+            HostOperationError: the namespace does not exist, or the kernel
+                refused (the name is taken there, or the device cannot move).
         """
-        validate_device_name(name)
-        (reply,) = self._exchange([requests.delete_link(name=name)], "delete link", name)
-        if reply.error == errno.ENODEV:
-            return False
-        with host_errors("delete link", name):
-            reply.check()
-        return True
+        validate_device_name(device)
+        path = netns_path(netns, run_dir=run_dir)
+        step = f"move to network namespace {netns!r}"
+        with host_errors(step, device, not_found=()):
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            self._apply([requests.set_link(device, extra=[("IFLA_NET_NS_FD", fd)])], step, device)
+        finally:
+            os.close(fd)
 
-    def delete_links(self, names: Iterable[str]) -> list[str]:
-        """Delete several devices in as few kernel operations as possible.
+    def add_address(self, device: str, address: str) -> None:
+        """Add an IP address with its prefix (``"10.0.0.1/24"``) to ``device``.
 
-        The kernel pays a synchronisation (an RCU grace period, ~16 ms on
-        the reference host) for each delete request, whether or not requests
-        are sent together. So the devices are tagged with a fresh random
-        device group, then removed by one group delete: one synchronisation
-        for all of them. veth pairs gain the most; a bridge still pays a
-        grace period of its own inside the kernel. Deleting a veth end
-        deletes its peer too; a pair listed by both names is deleted once.
-
-        Only the named devices are read (in one exchange), never the whole
-        device table: the cost does not grow with the devices on the host.
-        The group ids come at random from the top half of the u32 range,
-        away from the small numbers administrators use; another device
-        would have to carry that very id (1 chance in 2**31) to be caught.
-
-        Args:
-            names: the devices to delete; absent ones are skipped.
-
-        Returns:
-            The names that existed and are now deleted, in the order given.
+        An IPv4 address comes with its prefix route, as with ``ip address
+        add``.
 
         Raises:
-            InvalidDeviceName: a name is not valid (before anything is done).
-            HostOperationError: a device could not be deleted; the others
-                have been.
+            InvalidDeviceName: the device name is not valid.
+            ValueError: ``address`` is not an address with a prefix length.
+            NetworkInterfaceNotFound: the device does not exist.
+            HostOperationError: the kernel refused (EEXIST: already there).
         """
-        wanted = list(dict.fromkeys(validate_device_name(name) for name in names))
-        if not wanted:
-            return []
-        present = self._lookup_many(wanted)
-        targets = _without_covered_peers(present)
-        if len(targets) > 1:
-            targets = self._delete_group(targets, used={link.group for link in present})
-        failures: list[HostOperationError] = []
-        for link in targets:
-            try:
-                self._delete_index(link)
-            except HostOperationError as exc:
-                failures.append(exc)
-        if failures:
-            raise failures[0]
-        return [link.name for link in present]
-
-    def _lookup_many(self, names: Sequence[str]) -> list[LinkInfo]:
-        """The devices of ``names`` that exist, read in one exchange."""
-        replies = self._exchange([requests.get_link(name=n) for n in names], "read link", None)
-        found = []
-        for name, reply in zip(names, replies, strict=True):
-            if reply.error == errno.ENODEV:
-                continue
-            with host_errors("read link", name):
-                reply.check()
-            if reply.payloads:
-                found.append(parse_link(reply.payloads[0]))
-        return found
-
-    def _delete_index(self, link: LinkInfo) -> None:
-        request = requests.delete_link(index=link.index)
-        (reply,) = self._exchange([request], "delete link", link.name)
-        if reply.error != errno.ENODEV:
-            with host_errors("delete link", link.name):
-                reply.check()
-
-    def _delete_group(self, targets: Sequence[LinkInfo], used: set[int]) -> list[LinkInfo]:
-        """Delete ``targets`` with one group delete; return those left over."""
-        group = _random_group()
-        while group in used:
-            group = _random_group()
-        tag = [requests.set_group(link.index, group) for link in targets]
-        replies = self._exchange(tag, "tag links for deletion", None)
-        tagged: list[LinkInfo] = []
-        leftover: list[LinkInfo] = []
-        for link, reply in zip(targets, replies, strict=True):
-            if not reply.error:
-                tagged.append(link)
-            elif reply.error != errno.ENODEV:
-                leftover.append(link)
-        if not tagged:
-            return leftover
-        (reply,) = self._exchange([requests.delete_group(group)], "delete links", None)
-        if not reply.error:
-            return leftover
-        # Some device cannot be deleted (a NIC has no rtnl_link_ops), and the
-        # kernel then deletes none: give them their groups back and let the
-        # per-device pass say which one failed.
-        restore = [requests.set_group(link.index, link.group) for link in tagged]
-        self._exchange(restore, "restore link groups", None)
-        return tagged + leftover
-
-
-def _random_group() -> int:
-    return _BATCH_GROUP_BASE | int.from_bytes(os.urandom(4), "little")
-
-
-def _without_covered_peers(links: Sequence[LinkInfo]) -> list[LinkInfo]:
-    """Drop veth ends whose peer is also listed: deleting one deletes both."""
-    kept: list[LinkInfo] = []
-    kept_indexes: set[int] = set()
-    for link in links:
-        if link.kind == "veth" and link.link_netnsid is None and link.link_index in kept_indexes:
-            continue
-        kept.append(link)
-        kept_indexes.add(link.index)
-    return kept
+        validate_device_name(device)
+        interface = ipaddress.ip_interface(address)
+        if "/" not in address:
+            raise ValueError(f"address needs a prefix length: {address!r}")
+        index = self._require(device).index
+        request = requests.new_address(index, str(interface.ip), interface.network.prefixlen)
+        self._apply([request], f"add address {address}", device)

@@ -17,6 +17,7 @@ from os_vif.linux.linkinfo import LinkInfo
 __all__ = ["parse_link"]
 
 _IFF_UP: Final = 0x1
+_IFF_PROMISC: Final = 0x100
 _TUN_TYPES: Final = {1: "tun", 2: "tap"}
 # Bridge times are in clock_t, which the kernel fixes at USER_HZ=100.
 _USER_HZ: Final = 100
@@ -35,6 +36,7 @@ _IFLA_LINK_NETNSID: Final = 37
 _IFLA_INFO_KIND: Final = 1
 _IFLA_INFO_DATA: Final = 2
 _IFLA_BR_FORWARD_DELAY: Final = 1
+_IFLA_BR_AGEING_TIME: Final = 4
 _IFLA_BR_STP_STATE: Final = 5
 _IFLA_VLAN_ID: Final = 1
 _IFLA_TUN_TYPE: Final = 3
@@ -117,6 +119,7 @@ def parse_link(data: bytes) -> LinkInfo:
         kind=kind,
         mtu=_number(attrs.get(_IFLA_MTU), _U32) or 0,
         up=bool(flags & _IFF_UP),
+        promisc=bool(flags & _IFF_PROMISC),
         operstate=_operstate(attrs.get(_IFLA_OPERSTATE)),
         address=_mac(attrs.get(_IFLA_ADDRESS)),
         alias=_text(attrs.get(_IFLA_IFALIAS)) or None,
@@ -132,9 +135,11 @@ def _kind_fields(kind: str, data: dict[int, memoryview]) -> dict[str, Any]:
     if kind == "bridge":
         stp = _number(data.get(_IFLA_BR_STP_STATE), _U32)
         delay = _number(data.get(_IFLA_BR_FORWARD_DELAY), _U32)
+        ageing = _number(data.get(_IFLA_BR_AGEING_TIME), _U32)
         return {
             "stp": None if stp is None else bool(stp),
             "forward_delay": None if delay is None else delay / _USER_HZ,
+            "ageing_time": None if ageing is None else ageing / _USER_HZ,
         }
     if kind == "vlan":
         return {"vlan_id": _number(data.get(_IFLA_VLAN_ID), _U16)}

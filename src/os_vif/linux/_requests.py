@@ -277,25 +277,29 @@ def bridge_settle(name: str, *, mtu: int, alias: str | None) -> list[bytes]:
 def bridge_converge(
     name: str,
     *,
-    mtu: int,
-    stp: bool,
-    forward_delay: float,
-    alias: str | None,
-    up: bool | None,
+    mtu: int | None = None,
+    stp: bool | None = None,
+    forward_delay: float | None = None,
+    alias: str | None = None,
+    up: bool | None = None,
     ageing_time: float | None = None,
 ) -> list[bytes]:
-    """Bring an existing bridge to these settings."""
+    """Bring an existing bridge to these settings; None leaves one alone.
+
+    Returns no request at all when every setting is None.
+    """
+    requests = []
+    if any(value is not None for value in (mtu, alias, up, forward_delay, ageing_time)):
+        extra = []
+        if forward_delay is not None or ageing_time is not None:
+            extra.append(_bridge_options(forward_delay=forward_delay, ageing_time=ageing_time))
+        requests.append(set_link(name, mtu=mtu, alias=alias, up=up, extra=extra))
+    if stp is None:
+        return requests
     set_stp = set_link(name, extra=[_bridge_options(stp=stp)])
-    set_rest = set_link(
-        name,
-        mtu=mtu,
-        alias=alias,
-        up=up,
-        extra=[_bridge_options(forward_delay=forward_delay, ageing_time=ageing_time)],
-    )
     # The kernel checks a delay against the STP state of the moment: turn STP
     # off before setting a short delay, on after setting a valid one.
-    return [set_rest, set_stp] if stp else [set_stp, set_rest]
+    return [*requests, set_stp] if stp else [set_stp, *requests]
 
 
 def new_veth(name: str, peer: str, *, mtu: int, up: bool | None) -> bytes:

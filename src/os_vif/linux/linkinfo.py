@@ -19,6 +19,8 @@ class LinkInfo:
             NICs, loopback).
         mtu: the MTU.
         up: whether the device is administratively up (``IFF_UP``).
+        promisc: whether the administrator's promiscuous flag is set (``ip
+            link set promisc on``; not the count a bridge keeps on its ports).
         operstate: the operational state (``"UP"``, ``"DOWN"``, ``"UNKNOWN"``
             ...).
         address: the link-layer address in lower case, if any.
@@ -30,6 +32,8 @@ class LinkInfo:
         link_netnsid: set when ``link_index`` refers to another namespace.
         stp: bridges only: whether spanning tree is on.
         forward_delay: bridges only: the forward delay, in seconds.
+        ageing_time: bridges only: how long learned addresses are kept, in
+            seconds.
         vlan_id: VLAN devices only: the 802.1Q id.
         tun_type: tun devices only: ``"tap"`` or ``"tun"``.
         multiqueue: tun devices only: whether the device is multiqueue.
@@ -41,6 +45,7 @@ class LinkInfo:
     kind: str | None
     mtu: int
     up: bool
+    promisc: bool = False
     operstate: str | None = None
     address: str | None = None
     alias: str | None = None
@@ -51,6 +56,7 @@ class LinkInfo:
     link_netnsid: int | None = None
     stp: bool | None = None
     forward_delay: float | None = None
+    ageing_time: float | None = None
     vlan_id: int | None = None
     tun_type: str | None = None
     multiqueue: bool | None = None

@@ -1,38 +1,51 @@
-"""Idempotent network-device primitives over one rtnetlink socket.
+"""The layer's one way into netlink: :class:`Netlink`, and idempotent device primitives.
 
-:class:`Netlink` owns one netlink socket, opened in the network namespace of
-the thread that creates it, and is safe to share between threads: every
-exchange with the kernel holds the socket's lock. Its methods are the building
-blocks plugins use:
+Every netlink request of this layer goes through a :class:`Netlink`: it owns
+one socket, opened in the network namespace of the thread that creates it,
+and is safe to share between threads (every exchange holds the socket's
+lock and translates kernel errors in one place, :mod:`os_vif.linux.errors`).
+Tools and tests open one with ``with Netlink() as nl:``; a plugin, which
+lives as long as the process and may be called from other namespaces, asks
+its :class:`NamespaceNetlink` for one per call.
 
-- ``ensure_*`` create a device, or accept an existing one of the same shape
-  and bring it to the asked settings, and say which happened; a device of
-  another shape under the name raises :class:`DeviceConflictError`;
+- ``ensure_*`` create a device (or make a port), or accept an existing one
+  of the same shape and send only the settings that differ, and answer with
+  a :class:`~os_vif.linux.change.Change`: created, updated or unchanged. A
+  device of another shape under the name raises :class:`DeviceConflictError`;
 - ``delete_link`` and ``delete_links`` treat a device already gone as
   deleted;
-- the rest (from :class:`~os_vif.linux._links.LinkOps`) read a device or
-  change one setting.
+- the rest read a device, change one setting unconditionally, move a device
+  to another namespace or give it an address.
 
-Names are validated before any request; kernel errors are translated by
-:mod:`os_vif.linux.errors`.
+Names are validated before any request.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
 from os_vif.exception import HostOperationError
 from os_vif.linux import _requests as requests
-from os_vif.linux import tap
-from os_vif.linux._links import LinkOps, check_alias, check_mtu, normalize_mac
+from os_vif.linux import _tap as tap
+from os_vif.linux._deleting import LinkDeletion
+from os_vif.linux._settings import (
+    bridge_differences,
+    check_alias,
+    check_mtu,
+    link_differences,
+    normalize_mac,
+)
+from os_vif.linux.change import Change
 from os_vif.linux.errors import DeviceConflictError, host_errors
 from os_vif.linux.linkinfo import LinkInfo
 from os_vif.linux.names import validate_device_name
 
-__all__ = ["DeviceConflictError", "LinkInfo", "Netlink"]
+__all__ = ["Change", "DeviceConflictError", "LinkInfo", "NamespaceNetlink", "Netlink"]
 
 # A device that vanishes between "exists" and the re-read is created again;
 # past this many rounds something else is fighting over the name.
@@ -58,11 +71,12 @@ def _netns_inode() -> int | None:
 
 
 # Inspects an existing device: raises DeviceConflictError if it is not the
-# one asked for, returns the requests that converge it, or None if it vanished.
+# one asked for, returns the requests that converge it (none when it is as
+# asked), or None if it vanished.
 _Inspect = Callable[[], Sequence[bytes] | None]
 
 
-class Netlink(LinkOps):
+class Netlink(LinkDeletion):
     """Network-device primitives over one netlink socket.
 
     Use an instance from the network namespace it was created in, and not
@@ -94,8 +108,8 @@ class Netlink(LinkOps):
         settle: Sequence[bytes],
         inspect: _Inspect,
         label: str | None = None,
-    ) -> bool:
-        """Create a device, or accept the existing one; True if created.
+    ) -> Change:
+        """Create a device, or accept the existing one and converge it.
 
         ``create`` returns False when the name is taken. ``settle`` are the
         requests that finish a device just created; if they fail the device
@@ -113,11 +127,13 @@ class Netlink(LinkOps):
                 except Exception:
                     self.delete_link(name)
                     raise
-                return True
+                return Change.CREATED
             converge = inspect()
             if converge is not None:
+                if not converge:
+                    return Change.UNCHANGED
                 self._apply(converge, f"update {label}", name)
-                return False
+                return Change.UPDATED
         raise HostOperationError(
             step=step,
             device=name,
@@ -148,7 +164,7 @@ class Netlink(LinkOps):
         alias: str | None = None,
         up: bool = False,
         ageing_time: float | None = None,
-    ) -> bool:
+    ) -> Change:
         """Make sure a Linux bridge ``name`` exists with these settings.
 
         An existing bridge is kept and brought to the MTU, STP state and
@@ -169,7 +185,8 @@ class Netlink(LinkOps):
                 default, 300 s).
 
         Returns:
-            True if this call created the bridge, False if it existed.
+            CREATED, UPDATED (it existed and a setting differed) or
+            UNCHANGED.
 
         Raises:
             InvalidDeviceName: the name is not valid.
@@ -195,15 +212,16 @@ class Netlink(LinkOps):
                 raise DeviceConflictError(
                     step="ensure bridge", device=name, expected="a bridge", found=_describe(link)
                 )
-            return requests.bridge_converge(
-                name,
+            wanted = bridge_differences(
+                link,
                 mtu=mtu,
                 stp=stp,
                 forward_delay=forward_delay,
                 alias=alias,
-                up=up or None,
+                up=up,
                 ageing_time=ageing_time,
             )
+            return requests.bridge_converge(name, **wanted)
 
         create = requests.new_bridge(
             name,
@@ -229,7 +247,7 @@ class Netlink(LinkOps):
         mtu: int,
         up: bool = False,
         alias: str | None = None,
-    ) -> bool:
+    ) -> Change:
         """Make sure the veth pair ``name``/``peer`` exists, MTU set on both.
 
         Args:
@@ -240,7 +258,8 @@ class Netlink(LinkOps):
             alias: an alias to set on both ends.
 
         Returns:
-            True if this call created the pair, False if it existed.
+            CREATED, UPDATED (it existed and a setting of either end
+            differed) or UNCHANGED.
 
         Raises:
             InvalidDeviceName: a name is not valid.
@@ -283,7 +302,9 @@ class Netlink(LinkOps):
                 ):
                     raise conflict(device, end)
             return [
-                requests.set_link(end, mtu=mtu, up=up or None, alias=alias) for end in (name, peer)
+                requests.set_link(device, **wanted)
+                for device, end in ((name, link), (peer, other))
+                if (wanted := link_differences(end, mtu=mtu, up=up or None, alias=alias))
             ]
 
         return self._ensure(
@@ -305,7 +326,7 @@ class Netlink(LinkOps):
         up: bool = False,
         alias: str | None = None,
         packet_info: bool = False,
-    ) -> bool:
+    ) -> Change:
         """Make sure a persistent tap device ``name`` exists.
 
         Args:
@@ -317,11 +338,12 @@ class Netlink(LinkOps):
             up: also bring it up.
             alias: an alias to set.
             packet_info: create the tap with the packet-information header
-                (see :func:`~os_vif.linux.tap.create_tap`); an existing tap
+                (see :func:`~os_vif.linux._tap.create_tap`); an existing tap
                 is accepted either way (whoever attaches sets it).
 
         Returns:
-            True if this call created the tap, False if it existed.
+            CREATED, UPDATED (it existed and a setting differed) or
+            UNCHANGED.
 
         Raises:
             InvalidDeviceName: the name is not valid.
@@ -360,7 +382,8 @@ class Netlink(LinkOps):
                     expected="a tap device" + queues,
                     found=_describe(link),
                 )
-            return settle
+            wanted = link_differences(link, mtu=mtu, alias=alias, address=address, up=up or None)
+            return [requests.set_link(name, **wanted)] if wanted else []
 
         return self._ensure(
             name,
@@ -380,7 +403,7 @@ class Netlink(LinkOps):
         mtu: int | None = None,
         up: bool = False,
         alias: str | None = None,
-    ) -> bool:
+    ) -> Change:
         """Make sure an 802.1Q VLAN device ``name`` on ``parent`` exists.
 
         Args:
@@ -392,7 +415,8 @@ class Netlink(LinkOps):
             alias: an alias to set.
 
         Returns:
-            True if this call created the device, False if it existed.
+            CREATED, UPDATED (it existed and a setting differed) or
+            UNCHANGED.
 
         Raises:
             InvalidDeviceName: a name is not valid.
@@ -424,7 +448,8 @@ class Netlink(LinkOps):
                     if link.kind != "vlan"
                     else f"VLAN {link.vlan_id} on device #{link.link_index}",
                 )
-            return [requests.set_link(name, mtu=mtu, up=up or None, alias=alias)]
+            wanted = link_differences(link, mtu=mtu, up=up or None, alias=alias)
+            return [requests.set_link(name, **wanted)] if wanted else []
 
         create = requests.new_vlan(name, parent_index, vlan_id, mtu=mtu, up=up or None)
         return self._ensure(
@@ -435,3 +460,46 @@ class Netlink(LinkOps):
             settle=[requests.set_link(name, alias=alias)] if alias is not None else [],
             inspect=inspect,
         )
+
+
+def _namespace() -> int:
+    return os.stat("/proc/thread-self/ns/net").st_ino
+
+
+class NamespaceNetlink:
+    """A plugin's :class:`Netlink` handles: one for each call, in the caller's namespace.
+
+    A netlink socket acts in the namespace it was opened in. The first
+    namespace used (the host's, normally) keeps its socket until
+    :meth:`close`; a call from another namespace gets a socket for the
+    duration of the call, so no kept socket holds a deleted namespace alive.
+    """
+
+    def __init__(self) -> None:
+        self._home: tuple[int, Netlink] | None = None
+        self._guard = threading.Lock()
+
+    @contextlib.contextmanager
+    def netlink(self) -> Iterator[Netlink]:
+        """Yield a handle in the calling thread's network namespace.
+
+        Raises:
+            HostOperationError: a socket could not be opened.
+        """
+        namespace = _namespace()
+        with self._guard:
+            if self._home is None:
+                self._home = (namespace, Netlink())
+            home_namespace, home = self._home
+        if namespace == home_namespace:
+            yield home
+            return
+        with Netlink() as visiting:
+            yield visiting
+
+    def close(self) -> None:
+        """Close the kept socket; the next call opens a new one."""
+        with self._guard:
+            home, self._home = self._home, None
+        if home is not None:
+            home[1].close()

@@ -12,11 +12,11 @@ moves the calling thread and always moves it back; :func:`run_in` calls a
 function on a fresh thread inside a namespace, so the caller never moves.
 A socket stays in the namespace it was opened in, whichever thread uses it
 later: open a :class:`~os_vif.linux.netlink.Netlink` (or a raw socket) with
-:func:`run_in` and use it from anywhere.
-
-:func:`move_link` and :func:`add_address` do the two device steps
-:class:`~os_vif.linux.netlink.Netlink` has no primitive for, acting in the
-calling thread's namespace.
+:func:`run_in` and use it from anywhere. Devices are moved between
+namespaces, and given addresses, through that handle
+(:meth:`~os_vif.linux.netlink.Netlink.move_link`,
+:meth:`~os_vif.linux.netlink.Netlink.add_address`): this module opens no
+netlink socket of its own.
 
 Kernel errors become :class:`~os_vif.exception.HostOperationError` (see
 :mod:`os_vif.linux.errors`); a bad namespace name is a ``ValueError``.
@@ -28,7 +28,6 @@ import contextlib
 import ctypes
 import errno
 import functools
-import ipaddress
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -36,20 +35,14 @@ from pathlib import Path
 from typing import Final, TypeVar
 
 from os_vif.exception import HostOperationError
-from os_vif.linux import _requests as requests
-from os_vif.linux._replies import parse_link
-from os_vif.linux._transport import RtnlSocket
 from os_vif.linux.errors import host_errors
-from os_vif.linux.names import validate_device_name
 
 __all__ = [
     "NETNS_RUN_DIR",
-    "add_address",
     "create_netns",
     "delete_netns",
     "entered",
     "list_netns",
-    "move_link",
     "netns_path",
     "run_in",
 ]
@@ -307,71 +300,3 @@ def _on_new_thread(func: Callable[[], _T], thread_name: str) -> _T:
     if error:
         raise error[0]
     return result[0]
-
-
-# --- device steps Netlink has no primitive for -------------------------------
-
-
-@contextlib.contextmanager
-def _rtnl(step: str, device: str) -> Iterator[Callable[[bytes], list[bytes]]]:
-    """Open a netlink socket here; yield a function sending one request."""
-    with host_errors(step, device):
-        sock = RtnlSocket()
-        try:
-
-            def send(message: bytes) -> list[bytes]:
-                (reply,) = sock.exchange([message])
-                reply.check()
-                return reply.payloads
-
-            yield send
-        finally:
-            sock.close()
-
-
-def move_link(device: str, netns: str, *, run_dir: Path = NETNS_RUN_DIR) -> None:
-    """Move ``device`` from the calling thread's namespace into ``netns``.
-
-    The device keeps its name; its addresses and its master are dropped, as
-    the kernel does for every move. Moving one end of a veth pair keeps the
-    pair joined across the two namespaces.
-
-    Raises:
-        InvalidDeviceName: the device name is not valid.
-        ValueError: the namespace name is not valid.
-        NetworkInterfaceNotFound: the device does not exist here.
-        HostOperationError: the namespace does not exist, or the kernel
-            refused (the name is taken there, or the device cannot move).
-    """
-    validate_device_name(device)
-    path = netns_path(netns, run_dir=run_dir)
-    step = f"move to network namespace {netns!r}"
-    with host_errors(step, device, not_found=()):
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        with _rtnl(step, device) as send:
-            send(requests.set_link(device, extra=[("IFLA_NET_NS_FD", fd)]))
-    finally:
-        os.close(fd)
-
-
-def add_address(device: str, address: str) -> None:
-    """Add an IP address with its prefix (``"10.0.0.1/24"``) to ``device``.
-
-    Acts in the calling thread's namespace. An IPv4 address comes with its
-    prefix route, as with ``ip address add``.
-
-    Raises:
-        InvalidDeviceName: the device name is not valid.
-        ValueError: ``address`` is not an address with a prefix length.
-        NetworkInterfaceNotFound: the device does not exist.
-        HostOperationError: the kernel refused (EEXIST: already there).
-    """
-    validate_device_name(device)
-    interface = ipaddress.ip_interface(address)
-    if "/" not in address:
-        raise ValueError(f"address needs a prefix length: {address!r}")
-    with _rtnl(f"add address {address}", device) as send:
-        (link,) = send(requests.get_link(name=device))
-        index = parse_link(link).index
-        send(requests.new_address(index, str(interface.ip), interface.network.prefixlen))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from os_vif.exception import NetworkInterfaceNotFound
+from os_vif.linux.change import Change
 from os_vif.linux.errors import host_errors
 from os_vif.linux.names import validate_device_name
 
@@ -20,6 +21,7 @@ __all__ = [
     "PROC_SYS",
     "disable_ipv6",
     "enable_ipv6",
+    "ensure_conf",
     "ipv6_disabled",
     "read_conf",
     "write_conf",
@@ -79,43 +81,74 @@ def write_conf(
         path.write_text(f"{value}\n")
 
 
+def ensure_conf(
+    device: str,
+    key: str,
+    value: str | int,
+    *,
+    family: Family = "ipv4",
+    root: Path = PROC_SYS,
+) -> Change:
+    """Set ``net.<family>.conf.<device>.<key>`` unless it already has ``value``.
+
+    Returns:
+        UPDATED if the value differed and was written, UNCHANGED if not.
+
+    Raises:
+        NetworkInterfaceNotFound: the device has no such directory.
+        HostOperationError: the file could not be read, or the kernel
+            refused the value.
+    """
+    if read_conf(device, key, family=family, root=root) == str(value):
+        return Change.UNCHANGED
+    write_conf(device, key, value, family=family, root=root)
+    return Change.UPDATED
+
+
 def _ipv6_available(root: Path) -> bool:
     # With ipv6.disable=1 on the kernel command line the whole tree is absent.
     return (root / "net" / "ipv6" / "conf").is_dir()
 
 
-def disable_ipv6(device: str, *, root: Path = PROC_SYS) -> None:
+def disable_ipv6(device: str, *, root: Path = PROC_SYS) -> Change:
     """Turn IPv6 off on a device (no link-local address, no autoconf).
 
     Does nothing when IPv6 is disabled for the whole kernel.
+
+    Returns:
+        UPDATED if IPv6 was on, UNCHANGED if it was off already.
 
     Raises:
         NetworkInterfaceNotFound: the device does not exist.
         HostOperationError: the write failed.
 
     """
-    _set_ipv6_disabled(device, disabled=True, root=root)
+    return _set_ipv6_disabled(device, disabled=True, root=root)
 
 
-def enable_ipv6(device: str, *, root: Path = PROC_SYS) -> None:
+def enable_ipv6(device: str, *, root: Path = PROC_SYS) -> Change:
     """Turn IPv6 back on for a device.
 
     Does nothing when IPv6 is disabled for the whole kernel (it cannot be
     turned on per device then).
 
+    Returns:
+        UPDATED if IPv6 was off, UNCHANGED if it was on already (or cannot
+        be turned on).
+
     Raises:
         NetworkInterfaceNotFound: the device does not exist.
         HostOperationError: the write failed.
 
     """
-    _set_ipv6_disabled(device, disabled=False, root=root)
+    return _set_ipv6_disabled(device, disabled=False, root=root)
 
 
-def _set_ipv6_disabled(device: str, *, disabled: bool, root: Path) -> None:
+def _set_ipv6_disabled(device: str, *, disabled: bool, root: Path) -> Change:
     if not _ipv6_available(root):
         validate_device_name(device)
-        return
-    write_conf(device, "disable_ipv6", int(disabled), family="ipv6", root=root)
+        return Change.UNCHANGED
+    return ensure_conf(device, "disable_ipv6", int(disabled), family="ipv6", root=root)
 
 
 def ipv6_disabled(device: str, *, root: Path = PROC_SYS) -> bool:
