@@ -10,7 +10,7 @@ import os_vif
 from os_vif import exception, objects
 from os_vif._config import ConfigSource
 from os_vif._loader import Extension, LoadReport, PluginSet, load_plugins
-from os_vif._report import PlugOutcome, VIFResult, vif_id
+from os_vif._report import VIFResult, vif_id
 from os_vif.objects.host_info import HostInfo
 from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFBase
@@ -100,15 +100,12 @@ def _plugin_for(vif: VIFBase) -> Extension:
     return extension
 
 
-def _outcome(result: object, default: PlugOutcome) -> PlugOutcome:
-    # os-vif's plugins return None; anything but a PlugOutcome means "done".
-    return result if isinstance(result, PlugOutcome) else default
-
-
 def plug(vif: VIFBase, instance_info: InstanceInfo | None = None) -> VIFResult:
     """Plug the host side of *vif* with the plugin it names (``vif.plugin``).
 
-    Plugging an already plugged VIF changes nothing.
+    Plugging an already plugged VIF changes nothing. It is a batch of one:
+    the plugin's :meth:`~os_vif.plugin.PluginBase.plug_many` does the work,
+    as for :func:`plug_many`.
 
     Returns:
         The report on the VIF: created, repaired or unchanged when the
@@ -123,15 +120,7 @@ def plug(vif: VIFBase, instance_info: InstanceInfo | None = None) -> VIFResult:
         PlugException: the plugin failed; ``__cause__`` (and ``err``) hold
             the underlying error, whose context the message repeats.
     """
-    plugin = _plugin_for(vif).obj
-    name = plugin.plugin_name
-    LOG.debug("Plugging %s with plugin %s", vif, name)
-    try:
-        outcome = _outcome(plugin.plug(vif, instance_info), PlugOutcome.PLUGGED)
-    except Exception as exc:
-        raise exception.PlugException(vif=vif, err=exc, plugin=name) from exc
-    LOG.info("Plugged %s %s: %s", type(vif).obj_name(), vif_id(vif), outcome.value)
-    return VIFResult.done(vif, outcome, name)
+    return _single(vif, instance_info, plugging=True)
 
 
 def unplug(vif: VIFBase, instance_info: InstanceInfo | None = None) -> VIFResult:
@@ -147,15 +136,23 @@ def unplug(vif: VIFBase, instance_info: InstanceInfo | None = None) -> VIFResult
         UnsupportedVIF: as for :func:`plug`.
         UnplugException: the plugin failed; the cause is chained.
     """
+    return _single(vif, instance_info, plugging=False)
+
+
+def _single(vif: VIFBase, instance_info: InstanceInfo | None, *, plugging: bool) -> VIFResult:
+    """One VIF: a batch of one on the batch path, unwrapped here and only here.
+
+    A VIF no plugin takes raises as it is (NoMatchingPlugin, UnsupportedVIF);
+    the plugin's failure is wrapped the way os-vif wraps it.
+    """
     plugin = _plugin_for(vif).obj
-    name = plugin.plugin_name
-    LOG.debug("Unplugging %s with plugin %s", vif, name)
-    try:
-        outcome = _outcome(plugin.unplug(vif, instance_info), PlugOutcome.UNPLUGGED)
-    except Exception as exc:
-        raise exception.UnplugException(vif=vif, err=exc, plugin=name) from exc
-    LOG.info("Unplugged %s %s: %s", type(vif).obj_name(), vif_id(vif), outcome.value)
-    return VIFResult.done(vif, outcome, name)
+    (result,) = _run_plugin(plugin, [(vif, instance_info)], plugging=plugging, wait=None)
+    verb = "Plugged" if plugging else "Unplugged"
+    if result.error is not None:
+        wrapper = exception.PlugException if plugging else exception.UnplugException
+        raise wrapper(vif=vif, err=result.error, plugin=plugin.plugin_name) from result.error
+    LOG.info("%s %s %s: %s", verb, type(vif).obj_name(), vif_id(vif), result.outcome.value)
+    return result
 
 
 def plug_many(
@@ -266,24 +263,38 @@ def _run_many(
             results[index] = VIFResult.failed(vif, exc)
             continue
         groups.setdefault(plugin.plugin_name, (plugin, []))[1].append(index)
-    verb = "plug" if plugging else "unplug"
-    for name, (plugin, indexes) in groups.items():
-        batch = [items[i] for i in indexes]
-        LOG.debug("%sging %d VIFs with plugin %s", verb.capitalize(), len(batch), name)
-        call = plugin.plug_many if plugging else plugin.unplug_many
-        try:
-            reports = call(batch, wait=wait)
-        except Exception as exc:  # a plugin's plug_many must not raise: blame the batch
-            reports = [VIFResult.failed(vif, exc, name) for vif, _ in batch]
-        if len(reports) != len(batch):
-            error = RuntimeError(f"plugin {name}: {len(reports)} reports for {len(batch)} VIFs")
-            reports = [VIFResult.failed(vif, error, name) for vif, _ in batch]
+    for plugin, indexes in groups.values():
+        reports = _run_plugin(plugin, [items[i] for i in indexes], plugging=plugging, wait=wait)
         for index, report in zip(indexes, reports, strict=True):
             results[index] = report
     done = [r for r in results if r is not None]
     failed = sum(not r.ok for r in done)
-    LOG.info("%sged %d VIFs (%d failed)", verb.capitalize(), len(done) - failed, failed)
+    verb = "Plugged" if plugging else "Unplugged"
+    LOG.info("%s %d VIFs (%d failed)", verb, len(done) - failed, failed)
     return done
+
+
+def _run_plugin(
+    plugin: PluginBase, batch: list[VIFWork], *, plugging: bool, wait: bool | None
+) -> list[VIFResult]:
+    """Hand one plugin its VIFs: the one call every plug and unplug goes through.
+
+    Returns one report per VIF, in order, even when the plugin breaks its
+    promises (raises, or reports on the wrong number of VIFs).
+    """
+    name = plugin.plugin_name
+    LOG.debug(
+        "%s %d VIFs with plugin %s", "Plugging" if plugging else "Unplugging", len(batch), name
+    )
+    call = plugin.plug_many if plugging else plugin.unplug_many
+    try:
+        reports = call(batch, wait=wait)
+    except Exception as exc:  # a plugin's plug_many must not raise: blame the batch
+        reports = [VIFResult.failed(vif, exc, name) for vif, _ in batch]
+    if len(reports) != len(batch):
+        error = RuntimeError(f"plugin {name}: {len(reports)} reports for {len(batch)} VIFs")
+        reports = [VIFResult.failed(vif, error, name) for vif, _ in batch]
+    return reports
 
 
 def host_info(permitted_vif_type_names: Iterable[str] | None = None) -> HostInfo:

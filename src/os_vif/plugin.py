@@ -5,10 +5,13 @@ the ``os_vif`` group of its distribution (``name = "package.module:Class"``);
 :func:`os_vif.initialize` finds it there, builds its config and instantiates
 it. ``vif_plug_noop`` is the shortest complete example.
 
-A plugin implements ``plug`` and ``unplug`` for one VIF; batches
-(:func:`os_vif.plug_many`) call :meth:`PluginBase.plug_many`, whose default
-loops over ``plug``. A plugin that can do a batch more cheaply than one VIF
-at a time overrides it (the ``ovs`` plugin does).
+Every plug and unplug reaches a plugin through :meth:`PluginBase.plug_many`
+and :meth:`PluginBase.unplug_many`: :func:`os_vif.plug` is a batch of one.
+A plugin implements ``plug`` and ``unplug`` for one VIF (as os-vif's
+plugins do), and the default ``plug_many`` loops over them; or it
+subclasses :class:`BatchPluginBase` and implements ``plug_many`` and
+``unplug_many``, and ``plug`` and ``unplug`` are then a batch of one (the
+``ovs`` plugin does, to plug a batch in one OVSDB transaction).
 
 Options are declared one of two ways:
 
@@ -45,6 +48,7 @@ from os_vif.objects.instance_info import InstanceInfo
 from os_vif.objects.vif import VIFBase, VIFPortProfileBase
 
 __all__ = [
+    "BatchPluginBase",
     "PlugOutcome",
     "PluginBase",
     "PluginConfig",
@@ -258,6 +262,47 @@ class PluginBase(abc.ABC):
         reset. The default does nothing.
         """
         return
+
+
+class BatchPluginBase(PluginBase):
+    """Base class of a plugin whose unit of work is a batch of VIFs.
+
+    Implement :meth:`plug_many` and :meth:`unplug_many` (with the promises
+    :class:`PluginBase` states for them); :meth:`plug` and :meth:`unplug`
+    are a batch of one.
+    """
+
+    def plug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> PlugOutcome:
+        """Plug one VIF: a batch of one.
+
+        Returns:
+            What :meth:`plug_many` reported for it.
+
+        Raises:
+            os_vif.exception.ExceptionBase: the error :meth:`plug_many`
+                reported for it, as it is.
+        """
+        return _outcome_of(self.plug_many([(vif, instance_info)]))
+
+    def unplug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> PlugOutcome:
+        """Unplug one VIF: a batch of one (see :meth:`plug`)."""
+        return _outcome_of(self.unplug_many([(vif, instance_info)]))
+
+    @abc.abstractmethod
+    def plug_many(self, vifs: Sequence[VIFWork], *, wait: bool | None = None) -> list[VIFResult]:
+        """Plug a batch of VIFs (see :meth:`PluginBase.plug_many`)."""
+
+    @abc.abstractmethod
+    def unplug_many(self, vifs: Sequence[VIFWork], *, wait: bool | None = None) -> list[VIFResult]:
+        """Unplug a batch of VIFs (see :meth:`PluginBase.unplug_many`)."""
+
+
+def _outcome_of(results: Sequence[VIFResult]) -> PlugOutcome:
+    """The outcome of a batch of one; its error raised as it is."""
+    (result,) = results
+    if result.error is not None:
+        raise result.error
+    return result.outcome
 
 
 def describe_plugin(

@@ -28,7 +28,7 @@ from os_vif.objects.vif import (
     VIFPortProfileOVSRepresentor,
     VIFVHostUser,
 )
-from os_vif.plugin import PluginBase, PlugOutcome, VIFResult, VIFWork, describe_plugin
+from os_vif.plugin import BatchPluginBase, PlugOutcome, VIFResult, VIFWork, describe_plugin
 from vif_plug_ovs.config import OvsConfig
 from vif_plug_ovs.constants import PLUGIN_NAME
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["PLUGIN_NAME", "OvsPlugin"]
 
 
-class OvsPlugin(PluginBase):
+class OvsPlugin(BatchPluginBase):
     """Plugs VIFBridge (hybrid), VIFOpenVSwitch, VIFVHostUser and VIFHostDevice.
 
     Each plug is one OVSDB transaction, with the kernel devices it needs made
@@ -71,7 +71,7 @@ class OvsPlugin(PluginBase):
         )
 
     def plug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> PlugOutcome:
-        """Plug ``vif`` in one OVSDB transaction; doing it twice changes nothing.
+        """Plug ``vif`` in one OVSDB transaction (a batch of one); twice changes nothing.
 
         Returns:
             created, repaired (it existed, something differed and was
@@ -89,7 +89,7 @@ class OvsPlugin(PluginBase):
                 call created are removed first, unless the transaction was
                 committed and only the wait for ovs-vswitchd timed out.
         """
-        return _only(self._get_dispatcher().plug([(vif, instance_info)], sysfs=self.sysfs_root))
+        return super().plug(vif, instance_info)
 
     def unplug(self, vif: VIFBase, instance_info: InstanceInfo | None) -> PlugOutcome:
         """Unplug ``vif``: its ports in one OVSDB transaction, then its devices.
@@ -102,7 +102,7 @@ class OvsPlugin(PluginBase):
         Raises:
             The same as :meth:`plug`.
         """
-        return _only(self._get_dispatcher().unplug([(vif, instance_info)], sysfs=self.sysfs_root))
+        return super().unplug(vif, instance_info)
 
     def plug_many(self, vifs: Sequence[VIFWork], *, wait: bool | None = None) -> list[VIFResult]:
         """Plug a batch: one netlink socket, one OVSDB transaction, one wait.
@@ -138,11 +138,3 @@ class OvsPlugin(PluginBase):
 
                 self._dispatcher = Dispatcher(self.config, self.plugin_name or PLUGIN_NAME)
             return self._dispatcher
-
-
-def _only(results: list[VIFResult]) -> PlugOutcome:
-    """The outcome of a batch of one; its error raised as it is."""
-    (result,) = results
-    if result.error is not None:
-        raise result.error
-    return result.outcome
