@@ -663,7 +663,6 @@ class NetworkInterfaceNotFound(HostOperationError, LookupError):
         ExceptionBase.__init__(self, message, **_given(interface=interface), **kwargs)
 
 
-
 class NetworkInterfaceTypeNotDefined(ExceptionBase):
     """A network interface type is not one we know.
 

@@ -424,6 +424,4 @@ def test_a_bad_value_deep_in_a_primitive_names_its_path():
     with pytest.raises(exception.InvalidFieldValue) as info:
         VersionedObject.obj_from_primitive(primitive)
     assert info.value.path == "network.subnets.objects[0].ips.objects[0].address"
-    assert "FixedIP.address at network.subnets.objects[0].ips.objects[0].address" in str(
-        info.value
-    )
+    assert "FixedIP.address at network.subnets.objects[0].ips.objects[0].address" in str(info.value)
