@@ -21,11 +21,12 @@ the benchmarks and the tests' own helpers build on it. Its public modules:
 - :mod:`.linkinfo`: :class:`~.linkinfo.LinkInfo`, a device as read;
 - :mod:`.locks`: :class:`~.locks.KeyedLocks`, serialising work on one name.
 
-Inside (private): ``_links`` and ``_deleting`` (the reads, changes and
-deletions ``Netlink`` is built on), ``_settings`` (checking values, and what
-differs from the kernel's), ``_requests`` and ``_replies`` (netlink messages,
-encoded and decoded here with ``struct``: no netlink library is needed),
-``_transport`` (the socket) and ``_tap`` (``/dev/net/tun``).
+Inside (private): ``_links``, ``_deleting`` and ``_creating`` (the reads,
+changes, deletions and ``ensure_*`` ``Netlink`` is built on), ``_settings``
+(checking values, and what differs from the kernel's), ``_requests`` and
+``_replies`` (netlink messages, encoded and decoded here with ``struct``: no
+netlink library is needed), ``_transport`` (the socket) and ``_tap``
+(``/dev/net/tun``).
 
 Importing this package imports none of them: each module loads when used.
 """
