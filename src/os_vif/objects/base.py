@@ -1079,6 +1079,8 @@ class ObjectListBase(VersionedObject, Generic[_T], register=False):
     """
 
     objects: list[_T]
+    #: oslo's list classes carry this (empty) map; its fingerprint counts it.
+    child_versions: ClassVar[Mapping[str, str]] = {}
 
     def __init__(
         self, objects: Sequence[_T] | None = None, *, context: object = None, **kwargs: Any
