@@ -23,7 +23,7 @@ import abc
 import copy
 import sys
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Sized
 from typing import Any, ClassVar, Final, Generic, Self, TypeVar, cast, overload
 
 from os_vif import exception
@@ -730,6 +730,17 @@ def _objname(field: Field[Any]) -> str:
     return field.objname
 
 
+def _each_child(
+    field: Field[Any], value: Any, one: Callable[[VersionedObject], dict[str, Any]]
+) -> Any:
+    """*one* applied to the object, list or mapping an object-valued field holds."""
+    if field.kind == KIND_OBJECT:
+        return one(value)
+    if field.kind == KIND_OBJECT_LIST:
+        return [one(item) for item in value]
+    return {key: one(item) for key, item in value.items()}
+
+
 def _child_wire(field: Field[Any], value: Any, owner_version: Version, manifest: Manifest) -> Any:
     """The wire form of an object-valued field, children backlevelled as declared."""
 
@@ -737,24 +748,14 @@ def _child_wire(field: Field[Any], value: Any, owner_version: Version, manifest:
         version = _child_version(field, child, owner_version, manifest)
         return child._obj_primitive(version, manifest, top=False)[0]
 
-    if field.kind == KIND_OBJECT:
-        return one(value)
-    if field.kind == KIND_OBJECT_LIST:
-        return [one(item) for item in value]
-    return {key: one(item) for key, item in value.items()}
+    return _each_child(field, value, one)
 
 
 def _own_wire(field: Field[Any], value: Any) -> Any:
     """The wire form of an object-valued field, each child at its own version."""
-
-    def one(child: VersionedObject) -> dict[str, Any]:
-        return child._obj_primitive(_own_version(child), None, top=True)[0]
-
-    if field.kind == KIND_OBJECT:
-        return one(value)
-    if field.kind == KIND_OBJECT_LIST:
-        return [one(item) for item in value]
-    return {key: one(item) for key, item in value.items()}
+    return _each_child(
+        field, value, lambda child: child._obj_primitive(_own_version(child), None, top=True)[0]
+    )
 
 
 def _compat_primitive(
@@ -1024,33 +1025,29 @@ def _read_child(field: Field[Any], raw: Any, path: _Path, depth: int) -> Any:
     if field.kind == KIND_OBJECT:
         return _read_object(raw, expected, field.subclasses, path, depth + 1)
     if field.kind == KIND_OBJECT_DICT:
-        if type(raw) is not dict:
-            raise exception.InvalidPrimitive(
-                path=_where(path), reason=f"expected an object, not {type(raw).__name__}"
-            )
-        if len(raw) > MAX_LIST_LENGTH:
-            raise exception.PrimitiveTooLarge(
-                path=_where(path),
-                reason=f"{len(raw)} items exceeds the limit of {MAX_LIST_LENGTH}",
-            )
+        _check_container(raw, dict, "an object", path)
         return {
             key: _read_object(item, expected, field.subclasses, (path, key), depth + 1)
             for key, item in raw.items()
         }
-    if type(raw) is not list:
+    _check_container(raw, list, "a list", path)
+    subclasses = field.subclasses
+    return [
+        _read_object(item, expected, subclasses, (path, index), depth + 1)
+        for index, item in enumerate(raw)
+    ]
+
+
+def _check_container(raw: Any, kind: type[Sized], label: str, path: _Path) -> None:
+    if type(raw) is not kind:
         raise exception.InvalidPrimitive(
-            path=_where(path), reason=f"expected a list, not {type(raw).__name__}"
+            path=_where(path), reason=f"expected {label}, not {type(raw).__name__}"
         )
     if len(raw) > MAX_LIST_LENGTH:
         raise exception.PrimitiveTooLarge(
             path=_where(path),
             reason=f"{len(raw)} items exceeds the limit of {MAX_LIST_LENGTH}",
         )
-    subclasses = field.subclasses
-    return [
-        _read_object(item, expected, subclasses, (path, index), depth + 1)
-        for index, item in enumerate(raw)
-    ]
 
 
 def _read_changes(changes: Any, fields: Mapping[str, Any], path: _Path) -> set[str]:
